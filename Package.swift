@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+//
+// lmzoo: a Swift model zoo and checkpoint converter for language models.
+//
+// Layout (see README.md):
+//   Sources/CHDF5, COpenBLAS, CZip  system-library modules (pkg-config hdf5 / openblas / libzip)
+//   Sources/LMZooCore               tensors, dtypes, JSON, atomic files, protocols, the registry
+//   Sources/LMZooFormats            checkpoint containers (safetensors, ...)
+//   Plugins/<Arch>                  the *architecture* plugins, one ordinary SwiftPM target each.
+//                                   NB: these are not SwiftPM package plugins (build-tool/command).
+//   Sources/LMZoo                   the umbrella library: re-exports everything, registers built-ins
+//   Sources/lmzoo                   the command-line tool
+import PackageDescription
+
+let architecturePlugins = ["NGram", "HMM", "LSTM", "GPT", "BERT"]
+
+let package = Package(
+    name: "lmzoo",
+    products: [
+        .executable(name: "lmzoo", targets: ["lmzoo"]),
+        .library(name: "LMZoo", targets: ["LMZoo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"])]),
+
+        .target(name: "LMZooCore", dependencies: ["COpenBLAS"]),
+        .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
+    ]
+    + architecturePlugins.map { arch in
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats"], path: "Plugins/\(arch)")
+    }
+    + [
+        .target(
+            name: "LMZoo",
+            dependencies: ["LMZooCore", "LMZooFormats"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+        .executableTarget(
+            name: "lmzoo",
+            dependencies: ["LMZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore"]),
+        // Fixtures live in Tests/Fixtures (made by the scripts beside them) and are found via #filePath.
+        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats"]),
+        .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo"]),
+    ]
+)

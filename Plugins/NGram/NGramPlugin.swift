@@ -1,0 +1,9 @@
+import LMZooCore
+
+/// The `ngram` architecture plugin. Registered so that `lmzoo list` shows it; loading a model
+/// says "not implemented yet" until the plugin's own issue lands.
+public enum NGramPlugin {
+    /// The registry entry.
+    public static let descriptor = ArchitectureDescriptor.notImplemented(
+        name: "ngram", summary: "n-gram language model (ARPA, KenLM-exact scoring)")
+}

@@ -1,0 +1,20 @@
+@_exported import LMZooCore
+@_exported import LMZooFormats
+import LMZooBERT
+import LMZooGPT
+import LMZooHMM
+import LMZooLSTM
+import LMZooNGram
+
+/// The umbrella module: everything in LMZooCore and LMZooFormats, plus the built-in plugins.
+public enum LMZoo {
+    /// The built-in architecture plugins, in `lmzoo list` order.
+    public static let builtinArchitectures: [ArchitectureDescriptor] = [
+        NGramPlugin.descriptor, HMMPlugin.descriptor, LSTMPlugin.descriptor, GPTPlugin.descriptor, BERTPlugin.descriptor,
+    ]
+
+    /// Registers the built-in plugins in `registry` (idempotent).
+    public static func registerBuiltins(in registry: ArchitectureRegistry = .shared) {
+        for descriptor in builtinArchitectures { registry.register(descriptor) }
+    }
+}

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that it is either complete or absent: bytes go to a temporary file beside the
+/// destination, which ``commit()`` flushes, fsyncs and renames over the destination. A writer that
+/// is dropped without committing removes its temporary file; the destination is never touched.
+public final class AtomicFileWriter {
+    /// The final path.
+    public let destination: String
+    /// The temporary file being written.
+    public let temporaryPath: String
+    /// Bytes written so far.
+    public private(set) var bytesWritten = 0
+
+    private var fd: Int32
+    private var pending: [UInt8] = []
+    private var committed = false
+    private static let bufferSize = 4 << 20
+
+    /// Creates the temporary file in `destination`'s directory.
+    public init(destination: String) throws {
+        self.destination = destination
+        let directory = Paths.directory(of: destination)
+        let base = Paths.fileName(of: destination)
+        var template = Array("\(directory)/.\(base).lmzoo-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw FileError.system(path: destination, action: "create a temporary file for", errno: errno) }
+        fd = descriptor
+        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        pending.reserveCapacity(AtomicFileWriter.bufferSize)
+    }
+
+    /// Appends bytes (buffered).
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if pending.count + bytes.count > AtomicFileWriter.bufferSize { try flush() }
+        if bytes.count >= AtomicFileWriter.bufferSize {
+            try writeFully(bytes)
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+        bytesWritten += bytes.count
+    }
+
+    /// Appends the bytes of an array.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Appends `count` zero bytes (padding).
+    public func writeZeros(_ count: Int) throws {
+        try write([UInt8](repeating: 0, count: count))
+    }
+
+    /// Flushes, fsyncs, gives the file mode 0644 less the umask and renames it over the destination.
+    public func commit() throws {
+        try flush()
+        let mask = umask(0)
+        umask(mask)
+        fchmod(fd, 0o644 & ~mask)
+        guard fsync(fd) == 0 else { throw FileError.system(path: destination, action: "fsync", errno: errno) }
+        close(fd)
+        fd = -1
+        guard rename(temporaryPath, destination) == 0 else {
+            let code = errno
+            unlink(temporaryPath)
+            throw FileError.system(path: destination, action: "rename the temporary file onto", errno: code)
+        }
+        committed = true
+        let directoryFD = open(Paths.directory(of: destination), O_RDONLY | O_DIRECTORY)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(temporaryPath) }
+    }
+
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        try pending.withUnsafeBytes { try writeFully($0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError.system(path: destination, action: "write", errno: errno)
+            }
+            offset += written
+        }
+    }
+}

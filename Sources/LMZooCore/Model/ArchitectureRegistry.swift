@@ -1,0 +1,135 @@
+import Foundation
+
+/// What a command can ask of an architecture (the names `lmzoo list` prints).
+public enum Capability: String, CaseIterable, Sendable {
+    case tokenize, predict, score, generate, embed
+    case fillMask = "fill-mask"
+    case decode, train, distill
+}
+
+/// Everything a plugin's loader gets: where the model came from, its config and its tensors.
+public struct ModelSource: Sendable {
+    /// The file or directory the user named.
+    public let path: String
+    /// The directory holding companion files (tokenizer, vocabulary), if any.
+    public let directory: String?
+    /// `config.json` (or the equivalent metadata of a single-file format), if any.
+    public let config: JSONObject?
+    /// The weights.
+    public let tensors: TensorStore
+
+    public init(path: String, directory: String?, config: JSONObject?, tensors: TensorStore) {
+        self.path = path
+        self.directory = directory
+        self.config = config
+        self.tensors = tensors
+    }
+}
+
+/// One architecture plugin's entry in the registry.
+public struct ArchitectureDescriptor: Sendable {
+    /// Registry name (`gpt2`): what `--arch` and `lmzoo list` use.
+    public let name: String
+    /// `config.json` `model_type` values this plugin loads (usually just `name`).
+    public let modelTypes: [String]
+    /// One line for `lmzoo list`.
+    public let summary: String
+    /// What the plugin can do today (empty for a plugin that is not implemented yet).
+    public let capabilities: [Capability]
+    /// Builds a model from a source.
+    public let load: @Sendable (ModelSource) throws -> any LanguageModel
+
+    public init(name: String, modelTypes: [String]? = nil, summary: String, capabilities: [Capability],
+                load: @escaping @Sendable (ModelSource) throws -> any LanguageModel) {
+        self.name = name
+        self.modelTypes = modelTypes ?? [name]
+        self.summary = summary
+        self.capabilities = capabilities
+        self.load = load
+    }
+
+    /// An entry for a plugin whose issue has not landed: listed, but loading says so.
+    public static func notImplemented(name: String, modelTypes: [String]? = nil, summary: String) -> ArchitectureDescriptor {
+        ArchitectureDescriptor(name: name, modelTypes: modelTypes, summary: summary, capabilities: []) { _ in
+            throw RegistryError.notImplemented(name)
+        }
+    }
+
+    /// False for an entry made by ``notImplemented(name:modelTypes:summary:)``.
+    public var isImplemented: Bool { !capabilities.isEmpty }
+}
+
+/// The table of architecture plugins, keyed by name and by `model_type` (as mlx's
+/// `ModelTypeRegistry`). Out-of-tree packages call ``register(_:)`` to add an architecture.
+public final class ArchitectureRegistry: @unchecked Sendable {
+    /// The process-wide registry the CLI uses.
+    public static let shared = ArchitectureRegistry()
+
+    private let lock = NSLock()
+    private var entries: [ArchitectureDescriptor] = []
+
+    public init() {}
+
+    /// Adds `descriptor`, replacing an entry of the same name.
+    public func register(_ descriptor: ArchitectureDescriptor) {
+        lock.withLock {
+            if let index = entries.firstIndex(where: { $0.name == descriptor.name }) {
+                entries[index] = descriptor
+            } else {
+                entries.append(descriptor)
+            }
+        }
+    }
+
+    /// All entries in registration order.
+    public var all: [ArchitectureDescriptor] { lock.withLock { entries } }
+
+    /// The entry called `name`, or ``RegistryError/unknownArchitecture(_:known:)``.
+    public func descriptor(named name: String) throws -> ArchitectureDescriptor {
+        let entries = all
+        guard let found = entries.first(where: { $0.name == name }) else {
+            throw RegistryError.unknownArchitecture(name, known: entries.map(\.name))
+        }
+        return found
+    }
+
+    /// The entry that loads `config.json`'s `model_type`, or ``RegistryError/unknownModelType(_:known:)``.
+    public func descriptor(forModelType modelType: String) throws -> ArchitectureDescriptor {
+        let entries = all
+        guard let found = entries.first(where: { $0.modelTypes.contains(modelType) }) else {
+            throw RegistryError.unknownModelType(modelType, known: entries.flatMap(\.modelTypes))
+        }
+        return found
+    }
+
+    /// Loads `source` with the plugin named `architecture`, or else the one its config's
+    /// `model_type` names.
+    public func load(_ source: ModelSource, architecture: String? = nil) throws -> any LanguageModel {
+        if let architecture { return try descriptor(named: architecture).load(source) }
+        guard let modelType = source.config?["model_type"]?.stringValue else {
+            throw RegistryError.architectureUnknown(path: source.path, known: all.map(\.name))
+        }
+        return try descriptor(forModelType: modelType).load(source)
+    }
+}
+
+/// Registry lookup failures.
+public enum RegistryError: Error, Equatable, CustomStringConvertible {
+    case unknownArchitecture(String, known: [String])
+    case unknownModelType(String, known: [String])
+    case architectureUnknown(path: String, known: [String])
+    case notImplemented(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownArchitecture(name, known):
+            "unknown architecture '\(name)' (known: \(known.joined(separator: ", ")))"
+        case let .unknownModelType(type, known):
+            "unknown model_type '\(type)' (known: \(known.joined(separator: ", ")))"
+        case let .architectureUnknown(path, known):
+            "\(path): cannot tell the architecture; pass --arch (one of \(known.joined(separator: ", ")))"
+        case let .notImplemented(name):
+            "architecture '\(name)' is registered but not implemented yet"
+        }
+    }
+}

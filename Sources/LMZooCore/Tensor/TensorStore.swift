@@ -1,0 +1,68 @@
+/// An ordered collection of named tensors plus string metadata: what every checkpoint reader
+/// produces and every writer consumes.
+public struct TensorStore: Sendable {
+    /// Tensor names in insertion (file) order.
+    public private(set) var names: [String] = []
+    private var tensorsByName: [String: Tensor] = [:]
+    /// Free-form string metadata (safetensors `__metadata__`, GGUF key/values as text, ...).
+    public var metadata: [String: String] = [:]
+
+    /// An empty store.
+    public init(metadata: [String: String] = [:]) { self.metadata = metadata }
+
+    /// Adds `tensor` under `name`; a name can be added only once.
+    public mutating func add(_ name: String, _ tensor: Tensor) throws {
+        guard tensorsByName[name] == nil else { throw TensorStoreError.duplicateName(name) }
+        names.append(name)
+        tensorsByName[name] = tensor
+    }
+
+    /// The tensor called `name`, if any.
+    public subscript(name: String) -> Tensor? { tensorsByName[name] }
+
+    /// The tensor called `name`, or a ``TensorStoreError/missingTensor(_:)`` error.
+    public func tensor(_ name: String) throws -> Tensor {
+        guard let tensor = tensorsByName[name] else { throw TensorStoreError.missingTensor(name) }
+        return tensor
+    }
+
+    /// Number of tensors.
+    public var count: Int { names.count }
+
+    /// `(name, tensor)` pairs in order.
+    public var entries: [(name: String, tensor: Tensor)] { names.map { ($0, tensorsByName[$0]!) } }
+
+    /// Total bytes of all tensors (shared views counted once per name).
+    public var totalByteCount: Int { names.reduce(0) { $0 + tensorsByName[$1]!.byteCount } }
+
+    /// For every tensor that is the very same view as an earlier one (tied weights), the pair
+    /// `(alias, original)`, in order. Partial overlaps are not aliases.
+    public func aliases() -> [(alias: String, original: String)] {
+        var result: [(String, String)] = []
+        var seen: [(String, Tensor)] = []
+        for name in names {
+            let tensor = tensorsByName[name]!
+            if tensor.byteCount > 0, let original = seen.first(where: { $0.1.isSameView(as: tensor) }) {
+                result.append((name, original.0))
+            } else {
+                seen.append((name, tensor))
+            }
+        }
+        return result
+    }
+}
+
+/// Errors of ``TensorStore``.
+public enum TensorStoreError: Error, Equatable, CustomStringConvertible {
+    /// Two tensors with one name.
+    case duplicateName(String)
+    /// A tensor that should be there is not.
+    case missingTensor(String)
+
+    public var description: String {
+        switch self {
+        case let .duplicateName(name): "duplicate tensor name '\(name)'"
+        case let .missingTensor(name): "missing tensor '\(name)'"
+        }
+    }
+}

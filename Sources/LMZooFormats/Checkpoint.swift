@@ -1,0 +1,80 @@
+import LMZooCore
+
+/// A checkpoint opened from a user's path: a single file, a sharded index, or a directory in
+/// Hugging Face layout (`config.json` + weights).
+public struct Checkpoint: Sendable {
+    /// The path the user gave.
+    public let path: String
+    /// Container format name (`safetensors`).
+    public let format: String
+    /// Every file whose bytes the tensors come from (to refuse writing over an input).
+    public let files: [String]
+    /// The directory holding companion files, when the checkpoint is a directory or index.
+    public let directory: String?
+    /// `config.json`, if present.
+    public let config: JSONObject?
+    /// The tensors (views into the files where the format allows).
+    public let tensors: TensorStore
+
+    /// The architecture named by `config.json`'s `model_type` or the file's `model_type` metadata.
+    public var architecture: String? {
+        config?["model_type"]?.stringValue ?? tensors.metadata["model_type"]
+    }
+
+    /// What a plugin's loader gets.
+    public var modelSource: ModelSource {
+        ModelSource(path: path, directory: directory, config: config, tensors: tensors)
+    }
+
+    /// Weight files looked for in a directory, in order of preference.
+    public static let directoryWeightFiles = [ShardedSafetensors.indexFileName, "model.safetensors"]
+
+    /// Opens `path` (file, index or directory).
+    public static func open(_ path: String) throws -> Checkpoint {
+        guard Paths.exists(path) else { throw FileError.system(path: path, action: "open", errno: 2) }
+        if Paths.isDirectory(path) { return try openDirectory(path) }
+        if Paths.fileName(of: path).hasSuffix(".index.json") {
+            return try openIndex(path, userPath: path, config: nil, directory: Paths.directory(of: path))
+        }
+        let format = try CheckpointFormats.forReading(path: path)
+        return Checkpoint(path: path, format: format.name, files: [path], directory: nil, config: nil,
+                          tensors: try format.read(path: path))
+    }
+
+    private static func openDirectory(_ directory: String) throws -> Checkpoint {
+        let configPath = Paths.join(directory, "config.json")
+        var config: JSONObject?
+        if Paths.exists(configPath) {
+            guard let object = try JSONFile.read(path: configPath).objectValue else {
+                throw LocatedError(path: configPath, JSONFileError.notAnObject)
+            }
+            config = object
+        }
+        guard let weights = directoryWeightFiles.map({ Paths.join(directory, $0) }).first(where: Paths.exists) else {
+            throw LocatedError(path: directory, CheckpointError.noWeights(lookedFor: directoryWeightFiles))
+        }
+        if weights.hasSuffix(".index.json") {
+            return try openIndex(weights, userPath: directory, config: config, directory: directory)
+        }
+        let format = try CheckpointFormats.forReading(path: weights)
+        return Checkpoint(path: directory, format: format.name, files: [weights], directory: directory, config: config,
+                          tensors: try format.read(path: weights))
+    }
+
+    private static func openIndex(_ indexPath: String, userPath: String, config: JSONObject?, directory: String) throws -> Checkpoint {
+        let (tensors, shardPaths) = try ShardedSafetensors.open(indexPath: indexPath)
+        return Checkpoint(path: userPath, format: "safetensors (sharded)", files: [indexPath] + shardPaths,
+                          directory: directory, config: config, tensors: tensors)
+    }
+}
+
+/// Why a checkpoint could not be opened.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    case noWeights(lookedFor: [String])
+
+    public var description: String {
+        switch self {
+        case let .noWeights(names): "no weights found (looked for \(names.joined(separator: ", ")))"
+        }
+    }
+}

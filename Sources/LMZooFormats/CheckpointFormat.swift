@@ -1,0 +1,98 @@
+import LMZooCore
+
+/// A checkpoint container lmzoo can read and/or write. Adding a format = one conformance plus
+/// one line in ``CheckpointFormats/all``.
+public protocol CheckpointFormat: Sendable {
+    /// Name used by `--to` and `lmzoo list` (`safetensors`, `h5`, `gguf`, ...).
+    var name: String { get }
+    /// File extensions (lowercase, no dot) that select this format.
+    var fileExtensions: [String] { get }
+    var canRead: Bool { get }
+    var canWrite: Bool { get }
+    /// True when the first bytes of a file look like this format (content sniffing).
+    func recognizes(prefix: UnsafeRawBufferPointer) -> Bool
+    /// All tensors and metadata (zero-copy where the format allows).
+    func read(path: String) throws -> TensorStore
+    /// Writes atomically: `path` ends up complete or untouched.
+    func write(_ store: TensorStore, to path: String, options: WriteOptions) throws -> WriteSummary
+}
+
+/// safetensors (Hugging Face).
+public struct SafetensorsFormat: CheckpointFormat {
+    public init() {}
+    public var name: String { "safetensors" }
+    public var fileExtensions: [String] { ["safetensors"] }
+    public var canRead: Bool { true }
+    public var canWrite: Bool { true }
+
+    /// An 8-byte little-endian header size followed by `{`.
+    public func recognizes(prefix: UnsafeRawBufferPointer) -> Bool {
+        guard prefix.count >= 9 else { return false }
+        let size = prefix.loadUnaligned(as: UInt64.self).littleEndian
+        return prefix[8] == UInt8(ascii: "{") && size <= UInt64(SafetensorsHeader.maxHeaderSize)
+    }
+
+    public func read(path: String) throws -> TensorStore { try SafetensorsReader.read(path: path) }
+
+    public func write(_ store: TensorStore, to path: String, options: WriteOptions) throws -> WriteSummary {
+        try SafetensorsWriter.write(store, to: path, options: options)
+    }
+}
+
+/// The formats lmzoo knows, and how a path or a name selects one.
+public enum CheckpointFormats {
+    /// Every format, in the order `lmzoo list` shows them.
+    public static let all: [any CheckpointFormat] = [SafetensorsFormat()]
+
+    /// The format called `name`, or an error listing the known names.
+    public static func named(_ name: String) throws -> any CheckpointFormat {
+        guard let format = all.first(where: { $0.name == name.lowercased() }) else {
+            throw FormatSelectionError.unknownFormat(name, known: all.map(\.name))
+        }
+        return format
+    }
+
+    /// The format to write `path` in: `explicit` (`--to`) if given, else the path's extension.
+    public static func forWriting(path: String, explicit: String?) throws -> any CheckpointFormat {
+        let format: any CheckpointFormat
+        if let explicit {
+            format = try named(explicit)
+        } else {
+            let ext = Paths.fileExtension(of: path)
+            guard let byExtension = all.first(where: { $0.fileExtensions.contains(ext) }) else {
+                throw FormatSelectionError.unknownExtension(path: path, known: all.filter(\.canWrite).map(\.name))
+            }
+            format = byExtension
+        }
+        guard format.canWrite else { throw FormatSelectionError.cannotWrite(format.name) }
+        return format
+    }
+
+    /// The format of the existing file at `path`: by content first, then by extension.
+    public static func forReading(path: String) throws -> any CheckpointFormat {
+        let file = try MappedFile(path: path)
+        let prefix = UnsafeRawBufferPointer(rebasing: file.bytes[0..<min(file.count, 64)])
+        if let sniffed = all.first(where: { $0.canRead && $0.recognizes(prefix: prefix) }) { return sniffed }
+        let ext = Paths.fileExtension(of: path)
+        if let byExtension = all.first(where: { $0.canRead && $0.fileExtensions.contains(ext) }) { return byExtension }
+        throw LocatedError(path: path, FormatSelectionError.unrecognized(known: all.filter(\.canRead).map(\.name)))
+    }
+}
+
+/// Why no format could be chosen.
+public enum FormatSelectionError: Error, Equatable, CustomStringConvertible {
+    case unknownFormat(String, known: [String])
+    case unknownExtension(path: String, known: [String])
+    case cannotWrite(String)
+    case unrecognized(known: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknownFormat(name, known): "unknown format '\(name)' (known: \(known.joined(separator: ", ")))"
+        case let .unknownExtension(path, known):
+            "\(path): cannot tell the output format from the extension; use --to (one of \(known.joined(separator: ", ")))"
+        case let .cannotWrite(name): "lmzoo cannot write \(name) files yet"
+        case let .unrecognized(known): "not a checkpoint format lmzoo reads (known: \(known.joined(separator: ", ")))"
+        }
+    }
+}

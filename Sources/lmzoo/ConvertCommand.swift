@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import LMZoo
+
+/// `lmzoo convert IN OUT`: container and dtype conversion, written atomically.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert", abstract: "Convert a checkpoint to another container and/or dtype.",
+        discussion: "OUT is written to a temporary file beside it and renamed into place: it is whole or untouched.")
+
+    @Argument(help: "The checkpoint to read (file, sharded index or model directory).")
+    var input: String
+
+    @Argument(help: "The file to write.")
+    var output: String
+
+    @Option(name: .customLong("to"), help: "Output format (default: from OUT's extension).")
+    var format: String?
+
+    @Option(help: "Convert floating-point tensors to f32, f16, bf16 (q8_0: GGUF only).")
+    var dtype: String?
+
+    @Option(help: "Re-map names and shapes to another ecosystem's convention (hf, torch, keras, gguf).")
+    var layout: String?
+
+    @Option(help: "Tied tensors (one storage, two names): 'duplicate' writes each name, 'once' writes the bytes once and records the alias.")
+    var shared: String = SharedTensorPolicy.duplicate.rawValue
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let started = Date()
+        guard let sharedPolicy = SharedTensorPolicy(rawValue: shared) else {
+            throw UsageError("--shared must be one of: \(SharedTensorPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let layout {
+            throw UsageError("--layout \(layout): layout re-mapping is not available in this version of lmzoo")
+        }
+        let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
+        let targetDType = try parseDType(for: writer)
+        try refuseOverwritingInput()
+
+        let checkpoint = try Checkpoint.open(input)
+        try refuseOverwritingInput(files: checkpoint.files)
+        warnIfLossy(checkpoint.tensors, to: targetDType)
+        let summary = try writer.write(checkpoint.tensors, to: output,
+                                       options: WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy))
+        let seconds = Date().timeIntervalSince(started)
+        if outputOptions.json {
+            Console.printJSON(["out": .string(output), "format": .string(writer.name), "tensors": .int(summary.tensorCount),
+                               "bytes": .int(summary.byteCount), "seconds": .double(seconds)])
+        } else {
+            print("wrote \(output): \(writer.name), \(summary.tensorCount) tensors, \(summary.byteCount) bytes in \(String(format: "%.3f", seconds)) s")
+        }
+    }
+
+    private func parseDType(for writer: any CheckpointFormat) throws -> DType? {
+        guard let dtype else { return nil }
+        if dtype.lowercased() == "q8_0" {
+            throw UsageError("--dtype q8_0: \(writer.name) cannot hold q8_0 blocks (GGUF only)")
+        }
+        guard let parsed = DType(userName: dtype), parsed.isFloatingPoint else {
+            throw UsageError("--dtype \(dtype): expected one of f32, f16, bf16, q8_0")
+        }
+        return parsed
+    }
+
+    /// Refuses `convert X X` before anything is read, and OUT naming any file the checkpoint is made of.
+    private func refuseOverwritingInput(files: [String]? = nil) throws {
+        guard let outIdentity = FileIdentity(path: output) else { return }
+        for file in files ?? [input] where FileIdentity(path: file) == outIdentity {
+            throw UsageError(FileError.outputIsInput(path: output).description)
+        }
+        if Paths.isDirectory(output) {
+            throw LocatedError(path: output, FileError.notARegularFile(path: output))
+        }
+    }
+
+    private func warnIfLossy(_ store: TensorStore, to target: DType?) {
+        guard let target else { return }
+        let narrowed = Set(store.entries.map(\.tensor.dtype).filter { $0.isFloatingPoint && DTypeConversion.isLossy(from: $0, to: target) })
+        if !narrowed.isEmpty {
+            let names = narrowed.map(\.rawValue).sorted().joined(separator: ", ")
+            Console.warn("lossy conversion \(names) -> \(target.rawValue): values are rounded to nearest even")
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `lmzoo`: the root command.
+struct LMZooCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lmzoo",
+        abstract: "A model zoo and checkpoint converter for language models.",
+        discussion: "Every command accepts --json and then prints one JSON document on stdout.",
+        subcommands: [ListCommand.self, InspectCommand.self, ConvertCommand.self])
+}
+
+/// The `--json` flag every command takes.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON document on stdout instead of tables.")
+    var json = false
+}
