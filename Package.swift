@@ -50,7 +50,8 @@ let package = Package(
 
         .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore"]),
         // Fixtures live in Tests/Fixtures (made by the scripts beside them) and are found via #filePath.
-        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats"]),
-        .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo"]),
+        .target(name: "LMZooTestSupport", dependencies: ["LMZooFormats"], path: "Tests/LMZooTestSupport"),
+        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
     ]
 )

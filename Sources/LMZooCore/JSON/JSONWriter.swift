@@ -19,6 +19,8 @@ extension JSONValue {
         case let .bool(value): out += value ? "true" : "false"
         case let .number(text): out += text
         case let .string(text): JSONValue.writeString(text, to: &out)
+        case let .array(items) where indent != nil && items.allSatisfy(\.isScalar):
+            JSONValue.array(items).write(to: &out, indent: nil, level: level)  // short rows stay on one line
         case let .array(items):
             writeContainer(open: "[", close: "]", count: items.count, to: &out, indent: indent, level: level) { i, out in
                 items[i].write(to: &out, indent: indent, level: level + 1)
@@ -30,6 +32,13 @@ extension JSONValue {
                 out += indent == nil ? ":" : ": "
                 entries[i].value.write(to: &out, indent: indent, level: level + 1)
             }
+        }
+    }
+
+    private var isScalar: Bool {
+        switch self {
+        case .array, .object: false
+        default: true
         }
     }
 
