@@ -1,3 +1,4 @@
+import Glibc
 import LMZooCore
 
 /// A checkpoint opened from a user's path: a single file, a sharded index, or a directory in
@@ -31,7 +32,7 @@ public struct Checkpoint: Sendable {
 
     /// Opens `path` (file, index or directory).
     public static func open(_ path: String) throws -> Checkpoint {
-        guard Paths.exists(path) else { throw FileError.system(path: path, action: "open", errno: 2) }
+        guard Paths.exists(path) else { throw FileError.system(path: path, action: "open", errno: ENOENT) }
         if Paths.isDirectory(path) { return try openDirectory(path) }
         if Paths.fileName(of: path).hasSuffix(".index.json") {
             return try openIndex(path, userPath: path, config: nil, directory: Paths.directory(of: path))

@@ -38,14 +38,24 @@ public struct TensorStore: Sendable {
     /// For every tensor that is the very same view as an earlier one (tied weights), the pair
     /// `(alias, original)`, in order. Partial overlaps are not aliases.
     public func aliases() -> [(alias: String, original: String)] {
+        struct ViewKey: Hashable {
+            let buffer: ObjectIdentifier
+            let offset: Int
+            let count: Int
+            let dtype: DType
+            let shape: [Int]
+        }
         var result: [(String, String)] = []
-        var seen: [(String, Tensor)] = []
+        var firstName: [ViewKey: String] = [:]
         for name in names {
             let tensor = tensorsByName[name]!
-            if tensor.byteCount > 0, let original = seen.first(where: { $0.1.isSameView(as: tensor) }) {
-                result.append((name, original.0))
+            guard tensor.byteCount > 0 else { continue }
+            let key = ViewKey(buffer: ObjectIdentifier(tensor.buffer), offset: tensor.byteOffset, count: tensor.byteCount,
+                              dtype: tensor.dtype, shape: tensor.shape)
+            if let original = firstName[key] {
+                result.append((name, original))
             } else {
-                seen.append((name, tensor))
+                firstName[key] = name
             }
         }
         return result
