@@ -6,38 +6,20 @@ import Testing
 
 /// Runs the built `lmzoo` executable as a user would and checks output, exit codes and files.
 @Suite struct CLITests {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var json: JSONValue? { try? JSONParser.parse(stdout) }
-    }
-
     /// The `lmzoo` binary beside the test bundle (SwiftPM builds it: the test target depends on it).
     static let executable: String = {
         let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         return bundle.deletingLastPathComponent().appendingPathComponent("lmzoo").path
     }()
 
-    func lmzoo(_ arguments: String...) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    func parseJSON(_ result: ProcessResult) -> JSONValue? { try? JSONParser.parse(result.stdout) }
+
+    func lmzoo(_ arguments: String...) throws -> ProcessResult { try runProcess(CLITests.executable, arguments) }
 
     @Test func listNamesEveryPluginAndFormat() throws {
         let result = try lmzoo("list", "--json")
         #expect(result.status == 0)
-        let json = try #require(result.json)
+        let json = try #require(parseJSON(result))
         let names = json["architectures"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
         #expect(names == ["ngram", "hmm", "lstm", "gpt2", "bert"])
         #expect(json["architectures"]?.arrayValue?.allSatisfy { $0["capabilities"]?.arrayValue != nil } == true)
@@ -49,7 +31,7 @@ import Testing
     @Test func inspectReportsFormatArchitectureMetadataAndTensors() throws {
         let result = try lmzoo("inspect", Fixtures.path("safetensors/python_mixed.safetensors"), "--json")
         #expect(result.status == 0)
-        let json = try #require(result.json)
+        let json = try #require(parseJSON(result))
         #expect(json["format"]?.stringValue == "safetensors")
         #expect(json["architecture"] == .null)
         #expect(json["metadata"]?["format"]?.stringValue == "pt")
@@ -61,8 +43,8 @@ import Testing
         #expect(scalar?["shape"] == [])
 
         let sharded = try lmzoo("inspect", Fixtures.path("safetensors/sharded"), "--json")
-        #expect(sharded.json?["architecture"]?.stringValue == "gpt2")
-        #expect(sharded.json?["tensors"]?.arrayValue?.count == 4)
+        #expect(parseJSON(sharded)?["architecture"]?.stringValue == "gpt2")
+        #expect(parseJSON(sharded)?["tensors"]?.arrayValue?.count == 4)
     }
 
     @Test func convertChangesDTypeAndReportsWhatItWrote() throws {
@@ -71,7 +53,7 @@ import Testing
         let out = scratch + "/half.safetensors"
         let result = try lmzoo("convert", Fixtures.path("safetensors/sharded"), out, "--dtype", "f16", "--json")
         #expect(result.status == 0, "\(result.stderr)")
-        let json = try #require(result.json)
+        let json = try #require(parseJSON(result))
         #expect(json["out"]?.stringValue == out && json["format"]?.stringValue == "safetensors")
         #expect(json["tensors"]?.intValue == 4)
         #expect(json["bytes"]?.intValue == (try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int))

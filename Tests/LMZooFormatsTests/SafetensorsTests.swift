@@ -186,20 +186,7 @@ import Testing
         }
         let out = scratch + "/lmzoo.safetensors"
         try SafetensorsWriter.write(rebuilt, to: out)
-        let result = try run(python, [Fixtures.path("check_safetensors_interop.py"), out, Fixtures.path("safetensors/python_mixed.json")])
-        #expect(result.status == 0, "\(result.output)")
-    }
-
-    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let result = try runProcess(python, [Fixtures.path("check_safetensors_interop.py"), out, Fixtures.path("safetensors/python_mixed.json")])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 }
