@@ -11,10 +11,16 @@ public protocol CheckpointFormat: Sendable {
     var canWrite: Bool { get }
     /// True when the first bytes of a file look like this format (content sniffing).
     func recognizes(prefix: UnsafeRawBufferPointer) -> Bool
+    /// True when the container can store tensors of `dtype` (default: every element type).
+    func canHold(_ dtype: DType) -> Bool
     /// All tensors and metadata (zero-copy where the format allows).
     func read(path: String) throws -> TensorStore
     /// Writes atomically: `path` ends up complete or untouched.
     func write(_ store: TensorStore, to path: String, options: WriteOptions) throws -> WriteSummary
+}
+
+extension CheckpointFormat {
+    public func canHold(_ dtype: DType) -> Bool { !dtype.isBlockQuantized }
 }
 
 /// safetensors (Hugging Face).

@@ -37,29 +37,52 @@ public struct WriteSummary: Sendable, Equatable {
 
 /// Streams tensor bytes to a file, converting dtype in bounded chunks so that no second copy of
 /// a tensor is ever held.
-enum TensorStreaming {
-    /// Elements converted per chunk.
+public enum TensorStreaming {
+    /// Values converted per chunk (a multiple of every block size).
     static let chunkElements = 1 << 18
 
-    static func write(_ tensor: Tensor, as dtype: DType, to writer: AtomicFileWriter) throws {
+    /// Writes `tensor`'s values as `dtype` to `writer`.
+    public static func write(_ tensor: Tensor, as dtype: DType, to writer: AtomicFileWriter) throws {
+        try forEachChunk(of: tensor, as: dtype) { try writer.write($0) }
+    }
+
+    /// Calls `body` with consecutive chunks of `tensor`'s bytes converted to `dtype` (the tensor's
+    /// own bytes, uncopied, when no conversion is needed).
+    public static func forEachChunk(of tensor: Tensor, as dtype: DType, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try tensor.withUnsafeBytes { source in
             if dtype == tensor.dtype {
-                try writer.write(source)
+                try body(source)
                 return
             }
+            guard DTypeConversion.canConvert(from: tensor.dtype, to: dtype) else {
+                throw TensorError.unsupportedConversion(from: tensor.dtype, to: dtype)
+            }
             let count = tensor.elementCount
-            var scratch = [UInt8](repeating: 0, count: min(count, chunkElements) * dtype.byteSize)
+            guard count % dtype.blockSize == 0 else { throw TensorError.shapeOverflow(shape: tensor.shape, dtype: dtype) }
+            var scratch = [UInt8](repeating: 0, count: dtype.byteCount(elements: min(count, chunkElements))!)
             var start = 0
             while start < count {
                 let n = min(chunkElements, count - start)
-                let input = UnsafeRawBufferPointer(rebasing: source[(start * tensor.dtype.byteSize)..<((start + n) * tensor.dtype.byteSize)])
+                let from = tensor.dtype.byteCount(elements: start)!, upTo = tensor.dtype.byteCount(elements: start + n)!
+                let input = UnsafeRawBufferPointer(rebasing: source[from..<upTo])
                 try scratch.withUnsafeMutableBytes { chunk in
-                    let output = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<(n * dtype.byteSize)])
+                    let output = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<dtype.byteCount(elements: n)!])
                     try DTypeConversion.convert(input, from: tensor.dtype, to: dtype, into: output)
-                    try writer.write(UnsafeRawBufferPointer(output))
+                    try body(UnsafeRawBufferPointer(output))
                 }
                 start += n
             }
+        }
+    }
+}
+
+/// A writer asked for something its container cannot express.
+public enum FormatCapabilityError: Error, Equatable, CustomStringConvertible {
+    case cannotHold(format: String, dtype: DType)
+
+    public var description: String {
+        switch self {
+        case let .cannotHold(format, dtype): "\(format) cannot hold \(dtype.rawValue) tensors"
         }
     }
 }

@@ -56,11 +56,12 @@ struct ConvertCommand: ParsableCommand {
 
     private func parseDType(for writer: any CheckpointFormat) throws -> DType? {
         guard let dtype else { return nil }
-        if dtype.lowercased() == "q8_0" {
-            throw UsageError("--dtype q8_0: \(writer.name) cannot hold q8_0 blocks (GGUF only)")
-        }
-        guard let parsed = DType(userName: dtype), parsed.isFloatingPoint else {
+        guard let parsed = DType(userName: dtype), [.f32, .f16, .bf16, .f64, .q8_0].contains(parsed) else {
             throw UsageError("--dtype \(dtype): expected one of f32, f16, bf16, q8_0")
+        }
+        guard writer.canHold(parsed) else {
+            let holders = CheckpointFormats.all.filter { $0.canWrite && $0.canHold(parsed) }.map(\.name)
+            throw UsageError("--dtype \(dtype): \(writer.name) cannot hold \(parsed.rawValue) tensors (\(holders.isEmpty ? "no writer can" : "only " + holders.joined(separator: ", ")))")
         }
         return parsed
     }

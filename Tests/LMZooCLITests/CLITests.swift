@@ -113,7 +113,7 @@ import Testing
         #expect(try lmzoo("inspect").status == 2)
         #expect(try lmzoo("convert", "a.safetensors", "b.safetensors", "--dtype", "f8").status == 2)
         let q8 = try lmzoo("convert", Fixtures.path("safetensors/python_mixed.safetensors"), "/tmp/x.safetensors", "--dtype", "q8_0")
-        #expect(q8.status == 2 && q8.stderr.contains("GGUF only"))
+        #expect(q8.status == 2 && q8.stderr.contains("safetensors cannot hold Q8_0"))
         let missing = try lmzoo("inspect", "/nonexistent/model.safetensors")
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/model.safetensors"))
         let unknown = try lmzoo("convert", Fixtures.path("safetensors/python_mixed.safetensors"), "/tmp/out.unknownext")

@@ -51,6 +51,14 @@ public final class AtomicFileWriter {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Replaces already-written bytes at `offset` (e.g. a checksum in a header written earlier).
+    public func overwrite(at offset: Int, with bytes: [UInt8]) throws {
+        precondition(offset >= 0 && offset + bytes.count <= bytesWritten, "overwrite outside what was written")
+        try flush()
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+        guard written == bytes.count else { throw FileError.system(path: destination, action: "write", errno: errno) }
+    }
+
     /// Appends `count` zero bytes (padding).
     public func writeZeros(_ count: Int) throws {
         try write([UInt8](repeating: 0, count: count))

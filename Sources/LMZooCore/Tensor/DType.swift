@@ -16,26 +16,53 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
     case f64 = "F64"
     case i64 = "I64"
     case u64 = "U64"
+    /// GGUF/llama.cpp block quantization: blocks of 32 values, an f16 scale + 32 int8 (34 bytes).
+    case q8_0 = "Q8_0"
+    /// GGUF/llama.cpp block quantization: blocks of 32 values, an f16 scale + 16 bytes of nibbles (18 bytes).
+    case q4_0 = "Q4_0"
 
-    /// Bytes per element.
-    public var byteSize: Int {
+    /// The dtypes a safetensors file can hold (everything but block-quantized types).
+    public static let elementTypes: [DType] = allCases.filter { !$0.isBlockQuantized }
+
+    /// True for llama.cpp's block-quantized types, whose bytes describe blocks of values.
+    public var isBlockQuantized: Bool { blockSize > 1 }
+
+    /// Values per block (1 for ordinary element types).
+    public var blockSize: Int {
+        switch self {
+        case .q8_0, .q4_0: 32
+        default: 1
+        }
+    }
+
+    /// Bytes per block (for element types: bytes per element).
+    public var blockByteSize: Int {
         switch self {
         case .bool, .u8, .i8: 1
         case .i16, .u16, .f16, .bf16: 2
         case .i32, .u32, .f32: 4
         case .f64, .i64, .u64: 8
+        case .q8_0: 34
+        case .q4_0: 18
         }
+    }
+
+    /// Bytes per element of an element type. Block-quantized types have no whole number of
+    /// bytes per element: use ``byteCount(elements:)`` for them.
+    public var byteSize: Int {
+        precondition(!isBlockQuantized, "\(rawValue) is block-quantized: use byteCount(elements:)")
+        return blockByteSize
     }
 
     /// True for the floating-point types (the ones `--dtype` converts between).
     public var isFloatingPoint: Bool {
         switch self {
-        case .f16, .bf16, .f32, .f64: true
+        case .f16, .bf16, .f32, .f64, .q8_0, .q4_0: true
         default: false
         }
     }
 
-    /// Position in the safetensors crate's `Dtype` enum (its sort key when writing).
+    /// Position in the safetensors crate's `Dtype` enum (its sort key when writing); block types last.
     public var safetensorsRank: Int {
         switch self {
         case .bool: 0
@@ -52,6 +79,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
         case .f64: 12
         case .i64: 13
         case .u64: 14
+        case .q8_0: 15
+        case .q4_0: 16
         }
     }
 
@@ -67,6 +96,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
         case "FLOAT16", "HALF": self = .f16
         case "BFLOAT16": self = .bf16
         case "FLOAT64", "DOUBLE": self = .f64
+        case "Q8_0": self = .q8_0
+        case "Q4_0": self = .q4_0
         default: return nil
         }
     }
@@ -76,7 +107,14 @@ extension DType {
     /// Bytes needed for `shape` elements of this type, or nil when the product overflows `Int`.
     public func byteCount(forShape shape: [Int]) -> Int? {
         guard let count = Shape.elementCount(shape) else { return nil }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: byteSize)
+        return byteCount(elements: count)
+    }
+
+    /// Bytes of `elements` values; nil on overflow or, for block types, when `elements` is not a
+    /// whole number of blocks.
+    public func byteCount(elements: Int) -> Int? {
+        guard elements >= 0, elements % blockSize == 0 else { return nil }
+        let (bytes, overflow) = (elements / blockSize).multipliedReportingOverflow(by: blockByteSize)
         return overflow ? nil : bytes
     }
 }

@@ -1,89 +1,152 @@
 /// Element-wise conversion of little-endian buffers between dtypes.
 ///
-/// Floating types (F64, F32, F16, BF16) convert among each other, narrowing with
-/// round-to-nearest-even (see ``HalfPrecision``). Integer and bool buffers only "convert" to
-/// their own dtype. Buffers may be unaligned (mapped files): reads and writes are unaligned-safe.
+/// Any numeric dtype converts to a floating type (F64, F32, F16, BF16) or to Q8_0; narrowing
+/// rounds to nearest even (see ``HalfPrecision``), Q8_0 quantizes as llama.cpp's
+/// `quantize_row_q8_0_ref`, Q8_0/Q4_0 dequantize as ggml does. Integer and bool buffers only
+/// "convert" to their own dtype. Buffers may be unaligned (mapped files). Work goes through a small
+/// chunk buffer, so converting a tensor of any size needs only a few KiB of scratch memory.
 public enum DTypeConversion {
-    /// Converts `source` (elements of `from`) into `destination` (elements of `to`); the buffers
-    /// must hold the same number of elements.
+    /// Elements per chunk (a multiple of every block size).
+    static let chunkElements = 4096
+
+    /// True when a buffer of `from` can be converted to `to`.
+    public static func canConvert(from: DType, to: DType) -> Bool {
+        from == to || (to.isFloatingPoint && to != .q4_0)
+    }
+
+    /// Number of values held by `byteCount` bytes of `dtype` (nil when not a whole number of blocks).
+    public static func elementCount(byteCount: Int, dtype: DType) -> Int? {
+        guard byteCount % dtype.blockByteSize == 0 else { return nil }
+        return byteCount / dtype.blockByteSize * dtype.blockSize
+    }
+
+    /// Converts `source` (values of `from`) into `destination` (the same number of values of `to`).
     public static func convert(
         _ source: UnsafeRawBufferPointer, from: DType, to: DType, into destination: UnsafeMutableRawBufferPointer
     ) throws {
-        let count = source.count / from.byteSize
-        precondition(source.count == count * from.byteSize && destination.count == count * to.byteSize,
-                     "convert: element counts differ")
+        guard let count = elementCount(byteCount: source.count, dtype: from), destination.count == to.byteCount(elements: count) else {
+            throw TensorError.sizeMismatch(expected: source.count, actual: destination.count)
+        }
         if from == to {
             if count > 0 { destination.copyMemory(from: source) }
             return
         }
-        guard from.isFloatingPoint, to.isFloatingPoint else {
-            throw TensorError.unsupportedConversion(from: from, to: to)
-        }
+        guard canConvert(from: from, to: to) else { throw TensorError.unsupportedConversion(from: from, to: to) }
         guard let src = source.baseAddress, let dst = destination.baseAddress else { return }
-        if from == .f64 {
-            let read = { (i: Int) in src.loadUnaligned(fromByteOffset: i &* 8, as: Double.self) }
-            switch to {
-            case .f32: store(count, dst, read: read) { Float($0) }
-            case .f16: store(count, dst, read: read) { HalfPrecision.f16Bits(from: $0) }
-            default: store(count, dst, read: read) { HalfPrecision.bf16Bits(from: $0) }
+        if needsDoublePrecision(from) {
+            var scratch = [Double](repeating: 0, count: min(chunkElements, count))
+            forEachChunk(count) { start, n in
+                scratch.withUnsafeMutableBufferPointer { values in
+                    decodeWide(src, from, start, n, into: values.baseAddress!)
+                    encodeWide(values.baseAddress!, n, to, into: dst, at: start)
+                }
             }
-            return
-        }
-        switch (from, to) {
-        case (.f32, _): narrowOrWiden(count, dst, to: to) { src.loadUnaligned(fromByteOffset: $0 &* 4, as: Float.self) }
-        case (.f16, _): narrowOrWiden(count, dst, to: to) { HalfPrecision.float(fromF16: src.loadUnaligned(fromByteOffset: $0 &* 2, as: UInt16.self)) }
-        default: narrowOrWiden(count, dst, to: to) { HalfPrecision.float(fromBF16: src.loadUnaligned(fromByteOffset: $0 &* 2, as: UInt16.self)) }
-        }
-    }
-
-    /// Widens `source` (F64/F32/F16/BF16 or an integer type) into `Float`s.
-    public static func toFloat(_ source: UnsafeRawBufferPointer, from: DType, into destination: UnsafeMutableBufferPointer<Float>) {
-        let count = source.count / from.byteSize
-        precondition(destination.count == count, "toFloat: element counts differ")
-        guard let src = source.baseAddress, let dst = destination.baseAddress else { return }
-        func fill<T>(_: T.Type, _ convert: (T) -> Float) {
-            for i in 0..<count { dst[i] = convert(src.loadUnaligned(fromByteOffset: i &* MemoryLayout<T>.size, as: T.self)) }
-        }
-        switch from {
-        case .f32: fill(Float.self) { $0 }
-        case .f64: fill(Double.self) { Float($0) }
-        case .f16: fill(UInt16.self) { HalfPrecision.float(fromF16: $0) }
-        case .bf16: fill(UInt16.self) { HalfPrecision.float(fromBF16: $0) }
-        case .bool, .u8: fill(UInt8.self) { Float($0) }
-        case .i8: fill(Int8.self) { Float($0) }
-        case .i16: fill(Int16.self) { Float($0) }
-        case .u16: fill(UInt16.self) { Float($0) }
-        case .i32: fill(Int32.self) { Float($0) }
-        case .u32: fill(UInt32.self) { Float($0) }
-        case .i64: fill(Int64.self) { Float($0) }
-        case .u64: fill(UInt64.self) { Float($0) }
+        } else {
+            var scratch = [Float](repeating: 0, count: min(chunkElements, count))
+            forEachChunk(count) { start, n in
+                scratch.withUnsafeMutableBufferPointer { values in
+                    decode(src, from, start, n, into: values.baseAddress!)
+                    encode(values.baseAddress!, n, to, into: dst, at: start)
+                }
+            }
         }
     }
 
-    @inline(__always)
-    private static func narrowOrWiden(_ count: Int, _ dst: UnsafeMutableRawPointer, to: DType, read: (Int) -> Float) {
-        switch to {
-        case .f64: store(count, dst, read: read) { Double($0) }
-        case .f32: store(count, dst, read: read) { $0 }
-        case .f16: store(count, dst, read: read) { HalfPrecision.f16Bits(from: $0) }
-        default: store(count, dst, read: read) { HalfPrecision.bf16Bits(from: $0) }
-        }
-    }
-
-    @inline(__always)
-    private static func store<In, Out>(_ count: Int, _ dst: UnsafeMutableRawPointer, read: (Int) -> In, convert: (In) -> Out) {
-        let stride = MemoryLayout<Out>.size
-        for i in 0..<count { dst.storeBytes(of: convert(read(i)), toByteOffset: i &* stride, as: Out.self) }
-    }
-}
-
-extension DTypeConversion {
     /// True when some value of `from` has no exact representation in `to`.
     public static func isLossy(from: DType, to: DType) -> Bool {
-        guard from != to else { return false }
+        if from == to { return false }
         switch (from, to) {
-        case (.f16, .f32), (.f16, .f64), (.bf16, .f32), (.bf16, .f64), (.f32, .f64): return false
-        default: return true
+        case (.bool, .f16), (.bool, .bf16), (.bool, .f32), (.bool, .f64),
+             (.i8, .f16), (.i8, .bf16), (.i8, .f32), (.i8, .f64), (.u8, .f16), (.u8, .bf16), (.u8, .f32), (.u8, .f64),
+             (.i16, .f32), (.i16, .f64), (.u16, .f32), (.u16, .f64), (.i32, .f64), (.u32, .f64),
+             (.f16, .f32), (.f16, .f64), (.bf16, .f32), (.bf16, .f64), (.f32, .f64),
+             (.q8_0, .f32), (.q8_0, .f64), (.q4_0, .f32), (.q4_0, .f64):
+            return false
+        default:
+            return true
+        }
+    }
+
+    // MARK: chunks
+
+    private static func forEachChunk(_ count: Int, _ body: (Int, Int) -> Void) {
+        var start = 0
+        while start < count {
+            let n = min(chunkElements, count - start)
+            body(start, n)
+            start += n
+        }
+    }
+
+    private static func needsDoublePrecision(_ dtype: DType) -> Bool {
+        switch dtype {
+        case .f64, .i32, .u32, .i64, .u64: true
+        default: false
+        }
+    }
+
+    // MARK: decoding to Float / Double
+
+    @inline(__always)
+    private static func load<T>(_ src: UnsafeRawPointer, _ index: Int, _: T.Type) -> T {
+        src.loadUnaligned(fromByteOffset: index &* MemoryLayout<T>.size, as: T.self)
+    }
+
+    private static func decode(_ src: UnsafeRawPointer, _ from: DType, _ start: Int, _ n: Int, into out: UnsafeMutablePointer<Float>) {
+        switch from {
+        case .f32: for i in 0..<n { out[i] = load(src, start + i, Float.self) }
+        case .f16: for i in 0..<n { out[i] = HalfPrecision.float(fromF16: load(src, start + i, UInt16.self)) }
+        case .bf16: for i in 0..<n { out[i] = HalfPrecision.float(fromBF16: load(src, start + i, UInt16.self)) }
+        case .bool, .u8: for i in 0..<n { out[i] = Float(load(src, start + i, UInt8.self)) }
+        case .i8: for i in 0..<n { out[i] = Float(load(src, start + i, Int8.self)) }
+        case .i16: for i in 0..<n { out[i] = Float(load(src, start + i, Int16.self)) }
+        case .u16: for i in 0..<n { out[i] = Float(load(src, start + i, UInt16.self)) }
+        case .q8_0: GGMLBlocks.dequantizeQ8_0(src, firstBlock: start / 32, blocks: n / 32, into: out)
+        case .q4_0: GGMLBlocks.dequantizeQ4_0(src, firstBlock: start / 32, blocks: n / 32, into: out)
+        case .f64, .i32, .u32, .i64, .u64: preconditionFailure("wide types decode to Double")
+        }
+    }
+
+    private static func decodeWide(_ src: UnsafeRawPointer, _ from: DType, _ start: Int, _ n: Int, into out: UnsafeMutablePointer<Double>) {
+        switch from {
+        case .f64: for i in 0..<n { out[i] = load(src, start + i, Double.self) }
+        case .i32: for i in 0..<n { out[i] = Double(load(src, start + i, Int32.self)) }
+        case .u32: for i in 0..<n { out[i] = Double(load(src, start + i, UInt32.self)) }
+        case .i64: for i in 0..<n { out[i] = Double(load(src, start + i, Int64.self)) }
+        case .u64: for i in 0..<n { out[i] = Double(load(src, start + i, UInt64.self)) }
+        default: preconditionFailure("narrow types decode to Float")
+        }
+    }
+
+    // MARK: encoding from Float / Double
+
+    @inline(__always)
+    private static func store<T>(_ value: T, _ dst: UnsafeMutableRawPointer, _ index: Int) {
+        dst.storeBytes(of: value, toByteOffset: index &* MemoryLayout<T>.size, as: T.self)
+    }
+
+    private static func encode(_ values: UnsafeMutablePointer<Float>, _ n: Int, _ to: DType, into dst: UnsafeMutableRawPointer, at start: Int) {
+        switch to {
+        case .f32: for i in 0..<n { store(values[i], dst, start + i) }
+        case .f64: for i in 0..<n { store(Double(values[i]), dst, start + i) }
+        case .f16: for i in 0..<n { store(HalfPrecision.f16Bits(from: values[i]), dst, start + i) }
+        case .bf16: for i in 0..<n { store(HalfPrecision.bf16Bits(from: values[i]), dst, start + i) }
+        case .q8_0: GGMLBlocks.quantizeQ8_0(values, blocks: n / 32, into: dst, firstBlock: start / 32)
+        default: preconditionFailure("not a conversion target: \(to)")
+        }
+    }
+
+    private static func encodeWide(_ values: UnsafeMutablePointer<Double>, _ n: Int, _ to: DType, into dst: UnsafeMutableRawPointer, at start: Int) {
+        switch to {
+        case .f64: for i in 0..<n { store(values[i], dst, start + i) }
+        case .f32: for i in 0..<n { store(Float(values[i]), dst, start + i) }
+        case .f16: for i in 0..<n { store(HalfPrecision.f16Bits(from: values[i]), dst, start + i) }
+        case .bf16: for i in 0..<n { store(HalfPrecision.bf16Bits(from: values[i]), dst, start + i) }
+        case .q8_0:
+            var floats = [Float](repeating: 0, count: n)
+            for i in 0..<n { floats[i] = Float(values[i]) }
+            floats.withUnsafeMutableBufferPointer { GGMLBlocks.quantizeQ8_0($0.baseAddress!, blocks: n / 32, into: dst, firstBlock: start / 32) }
+        default: preconditionFailure("not a conversion target: \(to)")
         }
     }
 }

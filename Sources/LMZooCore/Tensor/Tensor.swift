@@ -10,8 +10,10 @@ public struct Tensor: @unchecked Sendable {
     public let buffer: TensorBuffer
     /// Where this tensor's bytes start inside ``buffer``.
     public let byteOffset: Int
-    /// Number of bytes (`elementCount * dtype.byteSize`).
+    /// Number of bytes (`dtype.byteCount(forShape: shape)`).
     public let byteCount: Int
+    /// Number of elements (1 for a scalar, 0 for an empty tensor).
+    public let elementCount: Int
 
     /// A view of `buffer` at `byteOffset`. Fails when the shape overflows or the bytes would run
     /// past the end of the buffer.
@@ -27,6 +29,7 @@ public struct Tensor: @unchecked Sendable {
         self.buffer = buffer
         self.byteOffset = byteOffset
         self.byteCount = byteCount
+        self.elementCount = Shape.elementCount(shape)!
     }
 
     /// A new owned, zero-filled tensor.
@@ -50,9 +53,6 @@ public struct Tensor: @unchecked Sendable {
     public init(shape: [Int], floats values: [Float]) throws {
         self = try values.withUnsafeBytes { raw in try Tensor(dtype: .f32, shape: shape, copying: raw) }
     }
-
-    /// Number of elements (1 for a scalar, 0 for an empty tensor).
-    public var elementCount: Int { byteCount / dtype.byteSize }
 
     /// True when the bytes are a zero-copy view into a memory-mapped file.
     public var isMapped: Bool { buffer.mappedFile != nil }
@@ -80,19 +80,20 @@ public struct Tensor: @unchecked Sendable {
         return withUnsafeBytes { mine in other.withUnsafeBytes { theirs in mine.elementsEqual(theirs) } }
     }
 
-    /// The elements as `Float` (exact for F16/BF16/F32; rounded for F64 and wide integers).
+    /// The elements as `Float` (exact for F16/BF16/F32, dequantized for Q8_0/Q4_0, rounded for
+    /// F64 and wide integers).
     public func floats() -> [Float] {
         var out = [Float](repeating: 0, count: elementCount)
         out.withUnsafeMutableBytes { destination in
             withUnsafeBytes { source in
-                DTypeConversion.toFloat(source, from: dtype, into: destination.bindMemory(to: Float.self))
+                try! DTypeConversion.convert(source, from: dtype, to: .f32, into: destination)
             }
         }
         return out
     }
 
-    /// An owned copy converted to `target` (floating types round to nearest even; other dtypes
-    /// must equal `target`).
+    /// An owned copy converted to `target` (floating types round to nearest even, Q8_0 quantizes
+    /// as llama.cpp; integers convert only to floating types or themselves).
     public func converted(to target: DType) throws -> Tensor {
         if target == dtype { return self }
         let result = try Tensor(zeros: target, shape: shape)

@@ -74,7 +74,7 @@ public struct SafetensorsHeader: Equatable, Sendable {
             guard let dtypeName = info["dtype"]?.stringValue else {
                 throw .invalidHeaderStructure("tensor '\(name)' has no string 'dtype'")
             }
-            guard let dtype = DType(rawValue: dtypeName) else { throw .unknownDType(tensor: name, dtype: dtypeName) }
+            guard let dtype = DType(rawValue: dtypeName), !dtype.isBlockQuantized else { throw .unknownDType(tensor: name, dtype: dtypeName) }
             guard let shapeValues = info["shape"]?.arrayValue else {
                 throw .invalidHeaderStructure("tensor '\(name)' has no 'shape' array")
             }

@@ -44,6 +44,7 @@ public enum SafetensorsWriter {
             }
             for (name, tensor) in store.entries where !skipped.contains(name) {
                 let dtype = options.targetDType(for: tensor.dtype)
+                guard !dtype.isBlockQuantized else { throw FormatCapabilityError.cannotHold(format: "safetensors", dtype: dtype) }
                 guard let byteCount = dtype.byteCount(forShape: tensor.shape) else {
                     throw TensorError.shapeOverflow(shape: tensor.shape, dtype: dtype)
                 }
