@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Run lmzoo's test suite. Interop tests need a Python with the light reference libraries
-# (safetensors, numpy); this makes one in .build/interop-venv (git-ignored) unless LMZOO_PYTHON
+# (safetensors, numpy, h5py, gguf); this makes one in .build/interop-venv (git-ignored) unless LMZOO_PYTHON
 # already points at one. In CI (CI=true) a missing Python is an error, elsewhere those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${LMZOO_PYTHON:-}" ]; then
     venv=.build/interop-venv
     if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
-        if "$venv/bin/pip" install -q safetensors numpy >&2; then
+        if "$venv/bin/pip" install -q safetensors numpy h5py gguf >&2; then
             export LMZOO_PYTHON="$PWD/$venv/bin/python"
         fi
     fi
     if [ -z "${LMZOO_PYTHON:-}" ]; then
         [ "${CI:-}" = true ] && { echo "test.sh: cannot set up the interop Python venv" >&2; exit 1; }
-        echo "test.sh: no interop Python (pip install safetensors numpy failed); interop tests will skip" >&2
+        echo "test.sh: no interop Python (pip install failed); interop tests will skip" >&2
     fi
 fi
 swift test

@@ -6,6 +6,9 @@ public struct TensorStore: Sendable {
     private var tensorsByName: [String: Tensor] = [:]
     /// Free-form string metadata (safetensors `__metadata__`, GGUF key/values as text, ...).
     public var metadata: [String: String] = [:]
+    /// Format-specific side data that a reader keeps so that a writer of the same format can
+    /// reproduce it exactly (e.g. GGUF's typed key/values under `"gguf.kv"`). Other formats ignore it.
+    public var formatExtras: [String: any Sendable] = [:]
 
     /// An empty store.
     public init(metadata: [String: String] = [:]) { self.metadata = metadata }
