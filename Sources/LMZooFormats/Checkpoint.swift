@@ -17,9 +17,10 @@ public struct Checkpoint: Sendable {
     /// The tensors (views into the files where the format allows).
     public let tensors: TensorStore
 
-    /// The architecture named by `config.json`'s `model_type` or the file's `model_type` metadata.
+    /// The architecture named by `config.json`'s `model_type`, or the file's own metadata
+    /// (`model_type`, GGUF's `general.architecture`).
     public var architecture: String? {
-        config?["model_type"]?.stringValue ?? tensors.metadata["model_type"]
+        config?["model_type"]?.stringValue ?? tensors.metadata["model_type"] ?? tensors.metadata["general.architecture"]
     }
 
     /// What a plugin's loader gets.

@@ -23,6 +23,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Re-map names and shapes to another ecosystem's convention (hf, torch, keras, gguf).")
     var layout: String?
 
+    @Option(help: "Architecture for --layout when the checkpoint does not name it (gpt2, bert, lstm).")
+    var arch: String?
+
     @Option(help: "Tied tensors (one storage, two names): 'duplicate' writes each name, 'once' writes the bytes once and records the alias.")
     var shared: String = SharedTensorPolicy.duplicate.rawValue
 
@@ -33,8 +36,9 @@ struct ConvertCommand: ParsableCommand {
         guard let sharedPolicy = SharedTensorPolicy(rawValue: shared) else {
             throw UsageError("--shared must be one of: \(SharedTensorPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let layout {
-            throw UsageError("--layout \(layout): layout re-mapping is not available in this version of lmzoo")
+        let targetLayout = try layout.map { name in
+            guard let parsed = LayoutName(rawValue: name) else { throw UsageError(LayoutError.unknownLayout(name).description) }
+            return parsed
         }
         let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
         let targetDType = try parseDType(for: writer)
@@ -42,8 +46,16 @@ struct ConvertCommand: ParsableCommand {
 
         let checkpoint = try Checkpoint.open(input)
         try refuseOverwritingInput(files: checkpoint.files)
-        warnIfLossy(checkpoint.tensors, to: targetDType)
-        let summary = try writer.write(checkpoint.tensors, to: output,
+        var tensors = checkpoint.tensors
+        if let targetLayout {
+            var notes: [String] = []
+            tensors = try LocatedError.at(input) {
+                try LayoutConverter.convert(tensors, architecture: arch ?? checkpoint.architecture, to: targetLayout, notes: &notes)
+            }
+            notes.forEach(Console.warn)
+        }
+        warnIfLossy(tensors, to: targetDType)
+        let summary = try writer.write(tensors, to: output,
                                        options: WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy))
         let seconds = Date().timeIntervalSince(started)
         if outputOptions.json {
