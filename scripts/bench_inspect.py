@@ -14,11 +14,7 @@ import statistics
 import subprocess
 import sys
 
-import numpy as np
-from safetensors.numpy import save_file
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LMZOO = os.path.join(ROOT, ".build", "release", "lmzoo")
+from benchlib import LMZOO, gpt2_like_checkpoint
 
 REFERENCE = """
 import sys
@@ -27,25 +23,6 @@ with safe_open(sys.argv[1], framework="numpy") as f:
     rows = [(k, f.get_slice(k).get_dtype(), f.get_slice(k).get_shape()) for k in f.keys()]
 print(len(rows))
 """
-
-
-def make_checkpoint(path, size_mb):
-    """A GPT-2-shaped checkpoint of about size_mb MB of F32 tensors (content is irrelevant)."""
-    if os.path.exists(path) and abs(os.path.getsize(path) - size_mb * 2**20) < 2**24:
-        return
-    d, layers = 1024, 0
-    tensors = {"wte.weight": np.zeros((50257, d), np.float32), "wpe.weight": np.zeros((1024, d), np.float32)}
-    while sum(t.nbytes for t in tensors.values()) < size_mb * 2**20:
-        p = f"h.{layers}."
-        tensors[p + "attn.c_attn.weight"] = np.zeros((d, 3 * d), np.float32)
-        tensors[p + "attn.c_attn.bias"] = np.zeros(3 * d, np.float32)
-        tensors[p + "attn.c_proj.weight"] = np.zeros((d, d), np.float32)
-        tensors[p + "mlp.c_fc.weight"] = np.zeros((d, 4 * d), np.float32)
-        tensors[p + "mlp.c_proj.weight"] = np.zeros((4 * d, d), np.float32)
-        for n in ["ln_1.weight", "ln_1.bias", "ln_2.weight", "ln_2.bias"]:
-            tensors[p + n] = np.zeros(d, np.float32)
-        layers += 1
-    save_file(tensors, path, metadata={"format": "pt"})
 
 
 def measure(cmd, runs):
@@ -65,8 +42,7 @@ def main():
     ap.add_argument("--dir", default="/tmp/lmzoo-bench")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    path = os.path.join(args.dir, f"gpt2-like-{args.size_mb}mb.safetensors")
-    make_checkpoint(path, args.size_mb)
+    path = gpt2_like_checkpoint(os.path.join(args.dir, f"gpt2-like-{args.size_mb}mb.safetensors"), args.size_mb)
     size = os.path.getsize(path)
     rows = [
         ("lmzoo inspect --json", [LMZOO, "inspect", path, "--json"]),
