@@ -29,7 +29,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// Weight files looked for in a directory, in order of preference.
-    public static let directoryWeightFiles = [ShardedSafetensors.indexFileName, "model.safetensors"]
+    public static let directoryWeightFiles = [ShardedSafetensors.indexFileName, "model.safetensors", "pytorch_model.bin", "model.pt"]
 
     /// Opens `path` (file, index or directory).
     public static func open(_ path: String) throws -> Checkpoint {

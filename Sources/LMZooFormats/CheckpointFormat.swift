@@ -48,7 +48,7 @@ public struct SafetensorsFormat: CheckpointFormat {
 /// The formats lmzoo knows, and how a path or a name selects one.
 public enum CheckpointFormats {
     /// Every format, in the order `lmzoo list` shows them.
-    public static let all: [any CheckpointFormat] = [SafetensorsFormat()]
+    public static let all: [any CheckpointFormat] = [SafetensorsFormat(), NumPyFormat(.npz), NumPyFormat(.npy), GGUFFormat(), TorchFormat(), HDF5Format(), KerasFormat()]
 
     /// The format called `name`, or an error listing the known names.
     public static func named(_ name: String) throws -> any CheckpointFormat {

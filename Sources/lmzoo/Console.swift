@@ -14,6 +14,11 @@ enum Console {
         FileHandle.standardError.write(Data("lmzoo: warning: \(message)\n".utf8))
     }
 
+    /// An informational note on stderr (what a conversion dropped or added).
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("lmzoo: note: \(message)\n".utf8))
+    }
+
     /// One JSON document on stdout.
     static func printJSON(_ value: JSONValue) {
         print(value.prettyText)

@@ -46,14 +46,8 @@ struct ConvertCommand: ParsableCommand {
 
         let checkpoint = try Checkpoint.open(input)
         try refuseOverwritingInput(files: checkpoint.files)
-        var tensors = checkpoint.tensors
-        if let targetLayout {
-            var notes: [String] = []
-            tensors = try LocatedError.at(input) {
-                try LayoutConverter.convert(tensors, architecture: arch ?? checkpoint.architecture, to: targetLayout, notes: &notes)
-            }
-            notes.forEach(Console.warn)
-        }
+        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType)
+        notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
         let summary = try writer.write(tensors, to: output,
                                        options: WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy))
