@@ -5,9 +5,11 @@ import CZip
 public enum NativeLibraries {
     /// HDF5's version, e.g. `1.10.8`.
     public static var hdf5Version: String {
-        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
-        H5get_libversion(&major, &minor, &release)
-        return "\(major).\(minor).\(release)"
+        HDF5.withLock {
+            var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+            H5get_libversion(&major, &minor, &release)
+            return "\(major).\(minor).\(release)"
+        }
     }
 
     /// libzip's version, e.g. `1.7.3`.
