@@ -41,6 +41,7 @@ import Testing
         var notes: [String] = []
         let gguf = try LayoutConverter.convert(hf, architecture: nil, to: .gguf, notes: &notes)
         #expect(gguf["blk.1.attn_qkv.weight"]?.shape == [12, 4])  // Conv1D [in, out] -> Linear [out, in]
+        #expect(gguf["blk.1.attn_qkv.weight"]?.isDeferred == true)  // computed when written, not held
         let qkv = try #require(gguf["blk.1.attn_qkv.weight"]).floats()
         let conv = try hf.tensor("h.1.attn.c_attn.weight").floats()
         #expect(qkv[1 * 4 + 2] == conv[2 * 12 + 1])  // out=1, in=2

@@ -14,6 +14,8 @@ public struct Tensor: @unchecked Sendable {
     public let byteCount: Int
     /// Number of elements (1 for a scalar, 0 for an empty tensor).
     public let elementCount: Int
+    /// For a deferred tensor: computes its bytes on each access (see ``deferred(dtype:shape:produce:)``).
+    private let producer: (@Sendable () -> Tensor)?
 
     /// A view of `buffer` at `byteOffset`. Fails when the shape overflows or the bytes would run
     /// past the end of the buffer.
@@ -30,7 +32,29 @@ public struct Tensor: @unchecked Sendable {
         self.byteOffset = byteOffset
         self.byteCount = byteCount
         self.elementCount = Shape.elementCount(shape)!
+        producer = nil
     }
+
+    /// A tensor whose bytes are computed by `produce` each time they are read, and released after:
+    /// a re-mapped checkpoint (transposed weights) can then be written tensor by tensor without
+    /// holding every transformed tensor at once. `produce` must return a tensor of `dtype` and `shape`.
+    public static func deferred(dtype: DType, shape: [Int], produce: @escaping @Sendable () -> Tensor) throws -> Tensor {
+        guard let byteCount = dtype.byteCount(forShape: shape) else { throw TensorError.shapeOverflow(shape: shape, dtype: dtype) }
+        return Tensor(dtype: dtype, shape: shape, byteCount: byteCount, producer: produce)
+    }
+
+    private init(dtype: DType, shape: [Int], byteCount: Int, producer: @escaping @Sendable () -> Tensor) {
+        self.dtype = dtype
+        self.shape = shape
+        self.buffer = TensorBuffer(zeroedByteCount: 0)  // a placeholder of its own: identity for alias detection
+        self.byteOffset = 0
+        self.byteCount = byteCount
+        self.elementCount = Shape.elementCount(shape)!
+        self.producer = producer
+    }
+
+    /// True for a tensor made by ``deferred(dtype:shape:produce:)``.
+    public var isDeferred: Bool { producer != nil }
 
     /// A new owned, zero-filled tensor.
     public init(zeros dtype: DType, shape: [Int]) throws {
@@ -59,7 +83,12 @@ public struct Tensor: @unchecked Sendable {
 
     /// Calls `body` with this tensor's bytes (valid only inside the call).
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(rebasing: buffer.bytes[byteOffset..<(byteOffset + byteCount)]))
+        if let producer {
+            let produced = producer()
+            precondition(produced.dtype == dtype && produced.shape == shape, "deferred tensor produced another dtype or shape")
+            return try produced.withUnsafeBytes(body)
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: buffer.bytes[byteOffset..<(byteOffset + byteCount)]))
     }
 
     /// True when both tensors use overlapping bytes of the same buffer.
