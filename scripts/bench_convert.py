@@ -42,6 +42,18 @@ import sys, torch
 from safetensors.torch import load_file
 torch.save(load_file(sys.argv[1]), sys.argv[2])
 """,
+    "gguf-llama": """
+import sys, gguf, numpy as np
+from safetensors import safe_open
+# As llama.cpp's convert_hf_to_gguf.py does for GPT-2: Conv1D weights transposed to [out, in].
+conv1d = (".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight")
+w = gguf.GGUFWriter(sys.argv[2], "gpt2")
+with safe_open(sys.argv[1], "numpy") as f:
+    for k in f.keys():
+        t = f.get_tensor(k)
+        w.add_tensor(k, np.ascontiguousarray(t.T) if k.endswith(conv1d) else t)
+    w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+""",
     "gguf": """
 import sys, gguf
 from safetensors import safe_open
@@ -52,8 +64,14 @@ with safe_open(sys.argv[1], "numpy") as f:
     w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
 """,
 }
-EXTENSION = {"safetensors-f16": "safetensors", "h5": "h5", "npz": "npz", "torch": "bin", "gguf": "gguf"}
-LMZOO_FLAGS = {"safetensors-f16": ["--dtype", "f16"]}
+# lmzoo fsyncs what it writes before renaming it into place; the same script made equally durable:
+FSYNC = """
+import os
+fd = os.open(sys.argv[2], os.O_RDONLY); os.fsync(fd); os.close(fd)
+"""
+EXTENSION = {"safetensors-f16": "safetensors", "h5": "h5", "npz": "npz", "torch": "bin", "gguf": "gguf", "gguf-llama": "gguf"}
+# Plain GGUF keeps the names (--layout hf); gguf-llama re-maps to llama.cpp names with the Conv1D transposes.
+LMZOO_FLAGS = {"safetensors-f16": ["--dtype", "f16"], "gguf": ["--layout", "hf"]}
 
 
 def main():
@@ -68,8 +86,8 @@ def main():
     largest = 50257 * 1024 * 4
     env = dict(os.environ, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2")
     print(f"source: {src} ({os.path.getsize(src) / 2**20:.0f} MiB, largest tensor {largest / 2**20:.0f} MiB); median of {args.runs} runs\n")
-    print("| conversion | lmzoo s | Python s | speed-up | lmzoo peak RssAnon MiB | x largest tensor | Python peak RssAnon MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print("| conversion | lmzoo s | Python s | Python + fsync s | speed-up vs Python | vs Python + fsync | lmzoo peak RssAnon MiB | x largest tensor | Python peak RssAnon MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for target in args.only.split(","):
         out = os.path.join(args.dir, f"out.{EXTENSION[target]}")
         ref = os.path.join(args.dir, f"ref.{EXTENSION[target]}")
@@ -78,11 +96,13 @@ def main():
             for p in (out, ref):
                 if os.path.exists(p):
                     os.remove(p)
+            os.sync()  # start each run with no dirty pages from the previous one
 
         ours = median_run([LMZOO, "convert", src, out] + LMZOO_FLAGS.get(target, []), args.runs, env, clean)
         theirs = median_run([sys.executable, "-c", PY[target], src, ref], args.runs, env, clean)
-        print(f"| safetensors -> {target} | {ours[0]:.2f} | {theirs[0]:.2f} | {theirs[0] / ours[0]:.1f}x | "
-              f"{ours[1] / 2**20:.0f} | {ours[1] / largest:.2f} | {theirs[1] / 2**20:.0f} |", flush=True)
+        durable = median_run([sys.executable, "-c", PY[target] + FSYNC, src, ref], args.runs, env, clean)
+        print(f"| safetensors -> {target} | {ours[0]:.2f} | {theirs[0]:.2f} | {durable[0]:.2f} | {theirs[0] / ours[0]:.1f}x | "
+              f"{durable[0] / ours[0]:.1f}x | {ours[1] / 2**20:.0f} | {ours[1] / largest:.2f} | {theirs[1] / 2**20:.0f} |", flush=True)
         clean()
 
 

@@ -24,7 +24,8 @@ public enum HDF5Writer {
     public static func write(_ store: TensorStore, to path: String, options: WriteOptions = WriteOptions()) throws -> WriteSummary {
         let temporary = try AtomicFileWriter(destination: path)
         let count = try LocatedError.at(path) {
-            try writeFile(store, at: temporary.temporaryPath, options: options, keepMetadata: { $0 != HDF5Reader.skippedKey })
+            try writeFile(store, at: temporary.temporaryPath, options: options, keepMetadata: { $0 != HDF5Reader.skippedKey },
+                          afterEachDataset: temporary.startWriteback)
         }
         try temporary.commit()
         var info = stat()
@@ -36,7 +37,7 @@ public enum HDF5Writer {
     /// returns the number of datasets and hard links written. Metadata keys for which
     /// `keepMetadata` is false are left out.
     static func writeFile(_ store: TensorStore, at path: String, options: WriteOptions,
-                          keepMetadata: (String) -> Bool) throws -> Int {
+                          keepMetadata: (String) -> Bool, afterEachDataset: () -> Void = {}) throws -> Int {
         let plan = try Plan(store: store, options: options, metadata: store.metadata.filter { keepMetadata($0.key) })
         return try HDF5.withLock {
             let fcpl = try HDF5Handle.plist(H5Pcreate(lmzoo_H5P_FILE_CREATE()), or: { .library("H5Pcreate", $0) })
@@ -46,7 +47,7 @@ public enum HDF5Writer {
             H5Pset_link_creation_order(gcpl.id, order)
             let file = try HDF5Handle.file(H5Fcreate(path, lmzoo_H5F_ACC_TRUNC(), fcpl.id, HDF5.defaultPlist),
                                            or: { .library("H5Fcreate", $0) })
-            try populate(file, plan: plan, groupCreation: gcpl)
+            try populate(file, plan: plan, groupCreation: gcpl, afterEachDataset: afterEachDataset)
             // Every group and dataset handle is closed by now, so this close really closes (and flushes) the file.
             try file.closeChecked()
             return plan.items.count
@@ -54,7 +55,7 @@ public enum HDF5Writer {
     }
 
     /// Writes the attributes, groups and datasets of `plan` into the open `file`.
-    private static func populate(_ file: HDF5Handle, plan: Plan, groupCreation: HDF5Handle) throws {
+    private static func populate(_ file: HDF5Handle, plan: Plan, groupCreation: HDF5Handle, afterEachDataset: () -> Void) throws {
         var session = Session(root: try HDF5Handle.group(H5Gopen2(file.id, "/", HDF5.defaultPlist), or: { .library("H5Gopen", $0) }),
                               groupCreation: groupCreation)
         for (name, value) in plan.rootAttributes { try writeStringAttribute(name, value, to: session.root) }
@@ -69,6 +70,7 @@ public enum HDF5Writer {
                 continue
             }
             try writeDataset(item, leaf: leaf, in: group, scratch: &scratch)
+            afterEachDataset()
         }
         // Group attributes last, so that groups are created in the order of the tensors in them.
         for (groupPath, name, value) in plan.groupAttributes {
