@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
     ]
     + architecturePlugins.map { arch in
-        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats"], path: "Plugins/\(arch)")
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"], path: "Plugins/\(arch)")
     }
     + [
         .target(
@@ -53,5 +53,6 @@ let package = Package(
         .target(name: "LMZooTestSupport", dependencies: ["LMZooFormats"], path: "Tests/LMZooTestSupport"),
         .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZooTestSupport"]),
         .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
     ]
 )

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Run lmzoo's test suite. Interop tests need a Python with the light reference libraries
-# (safetensors, numpy, h5py, gguf); this makes one in .build/interop-venv (git-ignored) unless LMZOO_PYTHON
+# (safetensors, numpy, h5py, gguf, kenlm, hmmlearn); this makes one in .build/interop-venv (git-ignored) unless LMZOO_PYTHON
 # already points at one. In CI (CI=true) a missing Python is an error, elsewhere those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${LMZOO_PYTHON:-}" ]; then
     venv=.build/interop-venv
     if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
-        if "$venv/bin/pip" install -q safetensors numpy h5py gguf >&2; then
+        if "$venv/bin/pip" install -q safetensors numpy h5py gguf kenlm hmmlearn >&2; then
             export LMZOO_PYTHON="$PWD/$venv/bin/python"
         fi
     fi

@@ -13,8 +13,12 @@ public enum LMZoo {
         NGramPlugin.descriptor, HMMPlugin.descriptor, LSTMPlugin.descriptor, GPTPlugin.descriptor, BERTPlugin.descriptor,
     ]
 
-    /// Registers the built-in plugins in `registry` (idempotent).
+    /// Checkpoint formats that plugins bring (e.g. the n-gram plugin's ARPA).
+    public static let pluginFormats: [any CheckpointFormat] = NGramPlugin.formats
+
+    /// Registers the built-in plugins in `registry`, and their formats (idempotent).
     public static func registerBuiltins(in registry: ArchitectureRegistry = .shared) {
         for descriptor in builtinArchitectures { registry.register(descriptor) }
+        for format in pluginFormats { CheckpointFormats.register(format) }
     }
 }

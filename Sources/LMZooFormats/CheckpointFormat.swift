@@ -1,3 +1,4 @@
+import Foundation
 import LMZooCore
 
 /// A checkpoint container lmzoo can read and/or write. Adding a format = one conformance plus
@@ -47,8 +48,19 @@ public struct SafetensorsFormat: CheckpointFormat {
 
 /// The formats lmzoo knows, and how a path or a name selects one.
 public enum CheckpointFormats {
-    /// Every format, in the order `lmzoo list` shows them.
-    public static let all: [any CheckpointFormat] = [SafetensorsFormat(), NumPyFormat(.npz), NumPyFormat(.npy), GGUFFormat(), TorchFormat(), HDF5Format(), KerasFormat()]
+    /// Every format, in the order `lmzoo list` shows them: the built-in containers, then those
+    /// plugins added with ``register(_:)`` (e.g. the n-gram plugin's ARPA).
+    public static var all: [any CheckpointFormat] { registry.withLock { $0 } }
+
+    /// Adds a format (replacing one of the same name); a plugin calls this when it is registered.
+    public static func register(_ format: any CheckpointFormat) {
+        registry.withLock { formats in
+            formats.removeAll { $0.name == format.name }
+            formats.append(format)
+        }
+    }
+
+    private static let registry = LockedFormats([SafetensorsFormat(), NumPyFormat(.npz), NumPyFormat(.npy), GGUFFormat(), TorchFormat(), HDF5Format(), KerasFormat()])
 
     /// The format called `name`, or an error listing the known names.
     public static func named(_ name: String) throws -> any CheckpointFormat {
@@ -82,6 +94,20 @@ public enum CheckpointFormats {
         let ext = Paths.fileExtension(of: path)
         if let byExtension = all.first(where: { $0.canRead && $0.fileExtensions.contains(ext) }) { return byExtension }
         throw LocatedError(path: path, FormatSelectionError.unrecognized(known: all.filter(\.canRead).map(\.name)))
+    }
+}
+
+/// The format table behind a lock (formats are registered at start-up, read everywhere).
+final class LockedFormats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var formats: [any CheckpointFormat]
+
+    init(_ formats: [any CheckpointFormat]) { self.formats = formats }
+
+    func withLock<T>(_ body: (inout [any CheckpointFormat]) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&formats)
     }
 }
 

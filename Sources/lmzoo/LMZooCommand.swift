@@ -6,7 +6,8 @@ struct LMZooCommand: ParsableCommand {
         commandName: "lmzoo",
         abstract: "A model zoo and checkpoint converter for language models.",
         discussion: "Every command accepts --json and then prints one JSON document on stdout.",
-        subcommands: [ListCommand.self, InspectCommand.self, ConvertCommand.self])
+        subcommands: [ListCommand.self, InspectCommand.self, ConvertCommand.self, TokenizeCommand.self, PredictCommand.self,
+                      ScoreCommand.self, GenerateCommand.self, DecodeCommand.self, TrainCommand.self])
 }
 
 /// The `--json` flag every command takes.

@@ -31,7 +31,7 @@ final class ToyBigram: LanguageModel, Generating {
 @Suite struct LanguageModelTests {
     @Test func scoreSumsPerTokenLogProbsFromTheSecondToken() throws {
         let model = ToyBigram()
-        let result = try model.score(text: "abc")
+        let result = try model.score(text: "abc", bos: false)
         let expected = [log(0.25), log(0.8)]
         #expect(result.tokenCount == 2)
         for (got, want) in zip(result.perToken, expected) { #expect(abs(got - want) < 1e-6) }
@@ -53,7 +53,7 @@ final class ToyBigram: LanguageModel, Generating {
     }
 
     @Test func outOfVocabularyIdsAreRefused() {
-        #expect(throws: ModelError.idOutOfRange(7, vocabularySize: 3)) { try ToyBigram().score(ids: [0, 7]) }
+        #expect(throws: ModelError.idOutOfRange(7, vocabularySize: 3)) { try ToyBigram().score(ids: [0, 7], bos: false) }
         #expect(throws: ModelError.idOutOfRange(-1, vocabularySize: 3)) { try ToyBigram().predict(context: [-1], topK: 1) }
     }
 

@@ -38,13 +38,25 @@ public struct ArchitectureDescriptor: Sendable {
     public let capabilities: [Capability]
     /// Builds a model from a source.
     public let load: @Sendable (ModelSource) throws -> any LanguageModel
+    /// File name endings this plugin opens itself, not as a tensor checkpoint (`.arpa`, `.arpa.gz`).
+    public let ownFileSuffixes: [String]
+    /// Opens a file whose name ends in one of ``ownFileSuffixes``.
+    public let loadFile: (@Sendable (String) throws -> any LanguageModel)?
+    /// `lmzoo train ARCH`: estimates or trains a model from a request; returns the fields of the
+    /// command's JSON output beyond `out` and `seconds` (e.g. `{"tokens": 12345}`).
+    public let train: (@Sendable (TrainingRequest) throws -> JSONObject)?
 
     public init(name: String, modelTypes: [String]? = nil, summary: String, capabilities: [Capability],
+                ownFileSuffixes: [String] = [], loadFile: (@Sendable (String) throws -> any LanguageModel)? = nil,
+                train: (@Sendable (TrainingRequest) throws -> JSONObject)? = nil,
                 load: @escaping @Sendable (ModelSource) throws -> any LanguageModel) {
         self.name = name
         self.modelTypes = modelTypes ?? [name]
         self.summary = summary
         self.capabilities = capabilities
+        self.ownFileSuffixes = ownFileSuffixes
+        self.loadFile = loadFile
+        self.train = train
         self.load = load
     }
 
@@ -102,6 +114,12 @@ public final class ArchitectureRegistry: @unchecked Sendable {
         return found
     }
 
+    /// The plugin that opens `path` itself (by its file-name ending), if any.
+    public func descriptor(owningFile path: String) -> ArchitectureDescriptor? {
+        let lower = path.lowercased()
+        return all.first { entry in entry.loadFile != nil && entry.ownFileSuffixes.contains { lower.hasSuffix($0) } }
+    }
+
     /// Loads `source` with the plugin named `architecture`, or else the one its config's
     /// `model_type` names.
     public func load(_ source: ModelSource, architecture: String? = nil) throws -> any LanguageModel {
@@ -110,6 +128,52 @@ public final class ArchitectureRegistry: @unchecked Sendable {
             throw RegistryError.architectureUnknown(path: source.path, known: all.map(\.name))
         }
         return try descriptor(forModelType: modelType).load(source)
+    }
+}
+
+/// What `lmzoo train ARCH` hands to a plugin.
+public struct TrainingRequest: Sendable {
+    /// The training text (UTF-8; one sentence or sequence per line unless the plugin says otherwise).
+    public let corpus: String
+    /// Where to write the model (a file or directory, as the plugin writes it).
+    public let out: String
+    /// Plugin options from the command line, by long name without dashes (`order` -> `"4"`).
+    public let options: [String: String]
+
+    public init(corpus: String, out: String, options: [String: String]) {
+        self.corpus = corpus
+        self.out = out
+        self.options = options
+    }
+
+    /// The integer option `name`, `fallback` when absent; a bad value is a ``TrainingRequestError``.
+    public func int(_ name: String, default fallback: Int) throws -> Int {
+        guard let text = options[name] else { return fallback }
+        guard let value = Int(text) else { throw TrainingRequestError.badOption(name, text) }
+        return value
+    }
+
+    /// The floating-point option `name`, `fallback` when absent.
+    public func double(_ name: String, default fallback: Double) throws -> Double {
+        guard let text = options[name] else { return fallback }
+        guard let value = Double(text) else { throw TrainingRequestError.badOption(name, text) }
+        return value
+    }
+
+    /// The boolean flag `name` (present as "true").
+    public func flag(_ name: String) -> Bool { options[name] == "true" }
+}
+
+/// A training option with a value the plugin cannot use.
+public enum TrainingRequestError: Error, Equatable, CustomStringConvertible {
+    case badOption(String, String)
+    case unsupported(architecture: String)
+
+    public var description: String {
+        switch self {
+        case let .badOption(name, value): "--\(name) \(value): not a valid value"
+        case let .unsupported(arch): "architecture '\(arch)' cannot be trained by lmzoo train (yet)"
+        }
     }
 }
 

@@ -23,6 +23,13 @@ public protocol LanguageModel: AnyObject {
     /// `log P(ids[i] | ids[..<i])` for each scored position: all positions when
     /// ``scoresFirstToken``, else positions 1..<n.
     func tokenLogProbs(_ ids: [Int]) throws -> [Double]
+
+    /// Scores an id sequence (CLI.md conventions; `bos` prepends the tokenizer's BOS id).
+    func score(ids: [Int], bos: Bool) throws -> ScoreResult
+
+    /// Scores a text. The default tokenizes it and scores the ids; a plugin overrides this where its
+    /// convention differs (n-gram models score each line as a sentence with `<s>` ... `</s>`).
+    func score(text: String, bos: Bool) throws -> ScoreResult
 }
 
 extension LanguageModel {
@@ -37,8 +44,7 @@ extension LanguageModel {
         }
     }
 
-    /// Scores an id sequence (CLI.md conventions; `bos` prepends the tokenizer's BOS id).
-    public func score(ids: [Int], bos: Bool = false) throws -> ScoreResult {
+    public func score(ids: [Int], bos: Bool) throws -> ScoreResult {
         var sequence = ids
         if bos {
             guard let bosID = tokenizer.bosID else { throw ModelError.noBOSToken(architecture: architecture) }
@@ -47,8 +53,7 @@ extension LanguageModel {
         return ScoreResult(perToken: try tokenLogProbs(sequence), utf8Bytes: nil)
     }
 
-    /// Scores a text: tokenizes it, scores the ids and reports bits per UTF-8 byte too.
-    public func score(text: String, bos: Bool = false) throws -> ScoreResult {
+    public func score(text: String, bos: Bool) throws -> ScoreResult {
         let result = try score(ids: try tokenizer.encode(text), bos: bos)
         return ScoreResult(perToken: result.perToken, utf8Bytes: text.utf8.count)
     }

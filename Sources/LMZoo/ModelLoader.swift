@@ -1,0 +1,23 @@
+/// Opens a MODEL argument (CLI.md): a file a plugin opens itself (`.arpa`), a tensor checkpoint
+/// (file, sharded index or Hugging Face directory) whose config or metadata names the architecture,
+/// or either of those with `--arch` forcing the plugin.
+public enum ModelLoader {
+    /// Loads `path` with the registered plugins.
+    public static func load(_ path: String, architecture: String? = nil,
+                            registry: ArchitectureRegistry = .shared) throws -> any LanguageModel {
+        if let owner = try owner(of: path, architecture: architecture, registry: registry), let loadFile = owner.loadFile {
+            return try LocatedError.at(path) { try loadFile(path) }
+        }
+        let checkpoint = try Checkpoint.open(path)
+        return try LocatedError.at(path) {
+            try registry.load(checkpoint.modelSource, architecture: architecture ?? checkpoint.architecture)
+        }
+    }
+
+    private static func owner(of path: String, architecture: String?, registry: ArchitectureRegistry) throws -> ArchitectureDescriptor? {
+        guard let architecture else { return registry.descriptor(owningFile: path) }
+        let forced = try registry.descriptor(named: architecture)
+        let lower = path.lowercased()
+        return forced.ownFileSuffixes.contains(where: lower.hasSuffix) ? forced : nil
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import LMZoo
+
+/// The MODEL argument and `--arch`, shared by the commands that run a model.
+struct ModelOptions: ParsableArguments {
+    @Argument(help: "A model: a checkpoint file, a Hugging Face directory, or a file a plugin opens (.arpa).")
+    var model: String
+
+    @Option(help: "Force the architecture plugin (ngram, hmm, lstm, gpt2, bert).")
+    var arch: String?
+
+    /// Loads the model, timing it.
+    func load() throws -> (model: any LanguageModel, seconds: Double) {
+        let start = Date()
+        let loaded = try ModelLoader.load(model, architecture: arch)
+        return (loaded, Date().timeIntervalSince(start))
+    }
+}
+
+/// Token ids given as `--ids 1,2,3` or in a file of ids separated by commas or whitespace.
+enum IDList {
+    static func parse(_ text: String, source: String) throws -> [Int] {
+        let parts = text.split(whereSeparator: { $0 == "," || $0.isWhitespace })
+        return try parts.map { part in
+            guard let id = Int(part) else { throw UsageError("\(source): '\(part)' is not a token id") }
+            return id
+        }
+    }
+
+    static func read(file: String) throws -> [Int] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw LocatedError(path: file, FileError.system(path: file, action: "read", errno: ENOENT))
+        }
+        return try parse(text, source: file)
+    }
+}
+
+extension TokenPrediction {
+    /// `{"id","token","logprob"}` as CLI.md names the fields.
+    var json: JSONValue { ["id": .int(id), "token": .string(token), "logprob": .double(logProb)] }
+}
