@@ -1,4 +1,5 @@
 import Foundation
+import LMZooCore
 import LMZooFormats
 
 /// Paths of the committed fixtures (Tests/Fixtures, made by the scripts there) and scratch space.
@@ -33,6 +34,24 @@ public enum Fixtures {
                              hexBytes(info["hex"]!.stringValue!))
         }
         return (metadata, tensors)
+    }
+
+    /// Every difference between `store` and the expected tensors of a fixture JSON (names, dtypes,
+    /// shapes, bytes; and metadata when `checkMetadata`): empty when they match.
+    public static func differences(_ store: TensorStore, expected relative: String, checkMetadata: Bool = true) throws -> [String] {
+        let expected = try expectedTensors(relative)
+        var problems: [String] = []
+        if checkMetadata, store.metadata != expected.metadata { problems.append("metadata \(store.metadata) != \(expected.metadata)") }
+        if Set(store.names) != Set(expected.tensors.keys) {
+            problems.append("names \(store.names.sorted()) != \(expected.tensors.keys.sorted())")
+        }
+        for (name, tensor) in store.entries {
+            guard let want = expected.tensors[name] else { continue }
+            if tensor.dtype.rawValue != want.dtype { problems.append("\(name): dtype \(tensor.dtype.rawValue) != \(want.dtype)") }
+            if tensor.shape != want.shape { problems.append("\(name): shape \(tensor.shape) != \(want.shape)") }
+            if tensor.withUnsafeBytes({ Array($0) }) != want.bytes { problems.append("\(name): bytes differ") }
+        }
+        return problems
     }
 
     static func hexBytes(_ hex: String) -> [UInt8] {
