@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
     ]
     + architecturePlugins.map { arch in
-        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"], path: "Plugins/\(arch)")
+        // The n-gram plugin also links zlib (CZip) for `.arpa.gz`.
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : []),
+                path: "Plugins/\(arch)")
     }
     + [
         .target(

@@ -33,6 +33,12 @@ public struct WriteSummary: Sendable, Equatable {
     public let path: String
     public let tensorCount: Int
     public let byteCount: Int
+
+    public init(path: String, tensorCount: Int, byteCount: Int) {
+        self.path = path
+        self.tensorCount = tensorCount
+        self.byteCount = byteCount
+    }
 }
 
 /// Streams tensor bytes to a file, converting dtype in bounded chunks so that no second copy of
