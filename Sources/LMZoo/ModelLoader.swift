@@ -10,7 +10,9 @@ public enum ModelLoader {
         }
         let checkpoint = try Checkpoint.open(path)
         return try LocatedError.at(path) {
-            try registry.load(checkpoint.modelSource, architecture: architecture ?? checkpoint.architecture)
+            // Without a config or metadata naming it, the tensor names may still say (an LSTM `.pt` / `.keras`).
+            try registry.load(checkpoint.modelSource, architecture: architecture ?? checkpoint.architecture
+                              ?? LayoutConverter.detectArchitecture(checkpoint.tensors))
         }
     }
 
