@@ -1,9 +1,77 @@
+import Foundation
 import LMZooCore
+import LMZooFormats
 
-/// The `hmm` architecture plugin. Registered so that `lmzoo list` shows it; loading a model
-/// says "not implemented yet" until the plugin's own issue lands.
+/// The `hmm` architecture plugin: discrete hidden Markov language models, hmmlearn-exact.
+///
+/// Loads hmmlearn's `.npz` (`lmzoo score model.npz --arch hmm`) and lmzoo's directory form
+/// (config.json `{"model_type":"hmm",...}`); trains with `lmzoo train hmm` (options `states`,
+/// `iterations`, `tolerance`, `seed`).
 public enum HMMPlugin {
     /// The registry entry.
-    public static let descriptor = ArchitectureDescriptor.notImplemented(
-        name: "hmm", summary: "discrete hidden Markov language model (hmmlearn-exact)")
+    public static let descriptor = ArchitectureDescriptor(
+        name: "hmm", summary: "discrete hidden Markov language model (hmmlearn-exact)",
+        capabilities: [.tokenize, .predict, .score, .generate, .decode, .train],
+        train: { try HMMTraining.run($0) },
+        load: { try HMMCheckpoint.load($0) })
+}
+
+/// `lmzoo train hmm --corpus F --out PATH [--states N] [--iterations K] [--tolerance T] [--seed S]`.
+///
+/// Character level: the vocabulary is the corpus's distinct Unicode scalars (sorted by code
+/// point, newline included) and the whole corpus is one observation sequence, as the model then
+/// scores a file. Parameters start random (seeded), then Baum-Welch runs `iterations` times
+/// (default 10) or until the log-likelihood gains less than `tolerance` (default 1e-2, hmmlearn's
+/// `tol`). PATH is a directory in lmzoo's form, or, ending in `.npz`, hmmlearn's arrays plus
+/// `<stem>.vocab.json`.
+public enum HMMTraining {
+    public static func run(_ request: TrainingRequest) throws -> JSONObject {
+        let states = try request.int("states", default: 16)
+        let iterations = try request.int("iterations", default: 10)
+        let tolerance = try request.double("tolerance", default: 1e-2)
+        let seed = try request.int("seed", default: 0)
+        guard (1...4096).contains(states) else { throw HMMError.badOption(name: "states", value: String(states), reason: "must be 1 to 4096") }
+        guard iterations >= 0 else { throw HMMError.badOption(name: "iterations", value: String(iterations), reason: "must be at least 0") }
+        guard !tolerance.isNaN else { throw HMMError.badOption(name: "tolerance", value: "nan", reason: "must be a number") }
+
+        guard let data = FileManager.default.contents(atPath: request.corpus) else {
+            throw HMMError.badCorpus(path: request.corpus, reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw HMMError.badCorpus(path: request.corpus, reason: "not valid UTF-8") }
+        guard !text.isEmpty else { throw HMMError.badCorpus(path: request.corpus, reason: "empty") }
+        let tokenizer = try HMMTokenizer.characters(of: text)
+        let ids = try tokenizer.encode(text)
+
+        let initial = HMMParameters.random(numStates: states, vocabularySize: tokenizer.vocabularySize, seed: UInt64(bitPattern: Int64(seed)))
+        let model = try HMMModel(parameters: initial, tokenizer: tokenizer)
+        let started = Date()
+        let report = try model.fit([ids], iterations: iterations, tolerance: tolerance)
+        let fitSeconds = Date().timeIntervalSince(started)
+        try checkVisited(model.parameters)
+        if request.out.lowercased().hasSuffix(".npz") {
+            try HMMCheckpoint.exportNPZ(model, to: request.out)
+        } else {
+            try HMMCheckpoint.save(model, directory: request.out)
+        }
+        let final = try model.logLikelihood([ids])
+        return JSONObject([
+            ("states", .int(states)), ("vocab_size", .int(tokenizer.vocabularySize)), ("tokens", .int(ids.count)),
+            ("iterations", .int(report.iterations)), ("converged", .bool(report.converged)),
+            ("log_likelihood", .array(report.logLikelihoods.map(JSONValue.double))),
+            ("final_log_likelihood", .double(final)),
+            ("fit_seconds", .double(fitSeconds)),
+        ])
+    }
+
+    /// A state that training never visits ends with all-zero rows (as in hmmlearn), which is not a
+    /// valid model to write.
+    static func checkVisited(_ parameters: HMMParameters) throws {
+        let n = parameters.numStates, v = parameters.vocabularySize
+        for i in 0..<n {
+            let transitionSum = parameters.transitions[(i * n)..<((i + 1) * n)].reduce(0, +)
+            let emissionSum = parameters.emissions[(i * v)..<((i + 1) * v)].reduce(0, +)
+            if transitionSum == 0 || emissionSum == 0 { throw HMMError.unvisitedState(i) }
+        }
+        try parameters.validate()
+    }
 }

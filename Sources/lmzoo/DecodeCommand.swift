@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LMZoo
 
 /// `lmzoo decode MODEL (--ids ... | --ids-file F)`: the most likely hidden-state path (HMM Viterbi).
@@ -8,21 +9,27 @@ struct DecodeCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Symbol ids: 1,2,3.") var ids: String?
     @Option(name: .customLong("ids-file"), help: "A file of symbol ids.") var idsFile: String?
+    @Option(help: "Decode N times (for timing); results are from the last run.") var `repeat` = 1
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (ids == nil) != (idsFile == nil) else { throw ValidationError("give exactly one of --ids and --ids-file") }
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() throws {
-        let (loaded, _) = try modelOptions.load()
+        let (loaded, loadSeconds) = try modelOptions.load()
         guard let model = loaded as? any StateDecoding else {
             throw LocatedError(path: modelOptions.model, CapabilityError.missing(loaded.architecture, "decode hidden states"))
         }
         let sequence = try ids.map { try IDList.parse($0, source: "--ids") } ?? IDList.read(file: idsFile!)
-        let (states, logProb) = try model.decodeStates(sequence)
+        let start = Date()
+        var (states, logProb) = (Array<Int>(), 0.0)
+        for _ in 0..<`repeat` { (states, logProb) = try model.decodeStates(sequence) }
+        let compute = Date().timeIntervalSince(start) / Double(`repeat`)
         if output.json {
-            Console.printJSON(["states": .array(states.map { .int($0) }), "logprob": .double(logProb)])
+            Console.printJSON(["states": .array(states.map { .int($0) }), "logprob": .double(logProb),
+                               "timings": ["load_s": .double(loadSeconds), "compute_s": .double(compute)]])
         } else {
             print(states.map(String.init).joined(separator: " "))
             print("logprob \(logProb)")
