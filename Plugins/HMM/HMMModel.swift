@@ -82,15 +82,21 @@ public final class HMMModel: LanguageModel, Generating, StateDecoding, Trainable
         let n = numStates
         let filtered = UnsafeMutablePointer<Double>.allocate(capacity: n), predicted = UnsafeMutablePointer<Double>.allocate(capacity: n)
         defer { filtered.deallocate(); predicted.deallocate() }
-        if context.isEmpty {
-            tables.predictStates(after: nil, into: predicted)
-        } else {
-            if let position = HMMForwardBackward.filter(tables, context, into: filtered) { throw HMMError.impossibleContext(position: position) }
-            tables.predictStates(after: filtered, into: predicted)
-        }
+        try predictStates(after: context, scratch: filtered, into: predicted)
         var out = [Double](repeating: 0, count: vocabularySize)
         out.withUnsafeMutableBufferPointer { tables.symbolDistribution(predicted: predicted, into: $0.baseAddress!) }
         return out
+    }
+
+    /// The state distribution of the next position after `context` (the start distribution when it
+    /// is empty) into `predicted`; `scratch` holds N values. Throws when the context is impossible.
+    func predictStates(after context: [Int], scratch: UnsafeMutablePointer<Double>, into predicted: UnsafeMutablePointer<Double>) throws {
+        guard !context.isEmpty else {
+            tables.predictStates(after: nil, into: predicted)
+            return
+        }
+        if let position = HMMForwardBackward.filter(tables, context, into: scratch) { throw HMMError.impossibleContext(position: position) }
+        tables.predictStates(after: scratch, into: predicted)
     }
 
     public func nextTokenLogProbs(context: [Int]) throws -> [Float] {

@@ -14,12 +14,7 @@ extension HMMModel {
         defer { belief.deallocate(); predicted.deallocate(); distribution.deallocate() }
         var sampler = Sampler(options: options)
         var ids = prompt
-        if prompt.isEmpty {
-            tables.predictStates(after: nil, into: predicted)
-        } else {
-            if let position = HMMForwardBackward.filter(tables, prompt, into: belief) { throw HMMError.impossibleContext(position: position) }
-            tables.predictStates(after: belief, into: predicted)
-        }
+        try predictStates(after: prompt, scratch: belief, into: predicted)
         var logProbs = [Float](repeating: 0, count: v)
         for _ in 0..<max(options.maxTokens, 0) {
             // (N) x (N, V) -> (V)
