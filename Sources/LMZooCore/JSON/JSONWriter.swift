@@ -59,7 +59,7 @@ extension JSONValue {
 
     /// Appends `text` as a JSON string literal: `"` `\` and control characters escaped (as
     /// serde_json does), everything else verbatim UTF-8.
-    static func writeString(_ text: String, to out: inout String) {
+    public static func writeString(_ text: String, to out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -1,3 +1,5 @@
+import LMZooCore
+
 /// Human-readable text of GGUF values, as `TensorStore.metadata` (and so `lmzoo inspect`) shows
 /// them. Strings appear as themselves, numbers in decimal, booleans as `true`/`false`. Arrays of
 /// up to ``GGUFValueText/fullArrayLimit`` elements are shown whole (`[1, 2, 3]`, strings quoted);
@@ -59,18 +61,8 @@ public enum GGUFValueText {
     private static func quoted(_ text: String) -> String {
         var shown = text
         if shown.count > elementStringLimit { shown = String(shown.prefix(elementStringLimit)) + "…" }
-        var out = "\""
-        for scalar in shown.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONValue.writeString(shown, to: &out)  // escaped as JSON strings are
+        return out
     }
 }
