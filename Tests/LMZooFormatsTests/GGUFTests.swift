@@ -395,19 +395,12 @@ import Testing
 
     @Test(arguments: MalformedGGUF.all)
     func malformedFileGivesTypedError(_ malformed: MalformedGGUF) throws {
-        let scratch = try Fixtures.scratchDirectory("gguf-bad")
-        defer { Fixtures.removeScratch(scratch) }
-        let path = scratch + "/bad.gguf"
-        try Data(malformed.bytes).write(to: URL(fileURLWithPath: path))
-        do {
-            _ = try GGUFReader.read(path: path)
-            Issue.record("\(malformed.rule): accepted")
-        } catch let error as LocatedError {
-            #expect(error.path == path)
-            #expect(error.underlying as? GGUFError == malformed.expected)
-            #expect((error.underlying as? GGUFError)?.rule == malformed.rule)
-            #expect(error.description.hasPrefix(path + ": gguf rule '\(malformed.rule)'"))
-        }
+        let (path, error) = try Fixtures.locatedError(reading: malformed.bytes, as: "bad.gguf") { _ = try GGUFReader.read(path: $0) }
+        let located = try #require(error, "\(malformed.rule): accepted")
+        #expect(located.path == path)
+        #expect(located.underlying as? GGUFError == malformed.expected)
+        #expect((located.underlying as? GGUFError)?.rule == malformed.rule)
+        #expect(located.description.hasPrefix(path + ": gguf rule '\(malformed.rule)'"))
     }
 
     @Test func everyRuleHasAMalformedCase() {

@@ -106,18 +106,11 @@ import Testing
 
     @Test(arguments: MalformedSafetensors.all)
     func malformedFileGivesTypedError(_ malformed: MalformedSafetensors) throws {
-        let scratch = try Fixtures.scratchDirectory("st-bad")
-        defer { Fixtures.removeScratch(scratch) }
-        let path = scratch + "/bad.safetensors"
-        try Data(malformed.bytes).write(to: URL(fileURLWithPath: path))
-        do {
-            _ = try SafetensorsReader.read(path: path)
-            Issue.record("\(malformed.rule): accepted")
-        } catch let error as LocatedError {
-            #expect(error.path == path)
-            #expect(error.underlying as? SafetensorsError == malformed.expected)
-            #expect((error.underlying as? SafetensorsError)?.rule == malformed.rule)
-        }
+        let (path, error) = try Fixtures.locatedError(reading: malformed.bytes, as: "bad.safetensors") { _ = try SafetensorsReader.read(path: $0) }
+        let located = try #require(error, "\(malformed.rule): accepted")
+        #expect(located.path == path)
+        #expect(located.underlying as? SafetensorsError == malformed.expected)
+        #expect((located.underlying as? SafetensorsError)?.rule == malformed.rule)
     }
 
     @Test func shardedCheckpointReadsEveryShard() throws {

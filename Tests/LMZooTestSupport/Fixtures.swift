@@ -54,6 +54,22 @@ public enum Fixtures {
         return problems
     }
 
+    /// Writes `bytes` to a scratch file called `fileName`, runs `read` on its path and returns the
+    /// `LocatedError` it threw (nil when it accepted the file), with the path it was given.
+    public static func locatedError(reading bytes: [UInt8], as fileName: String,
+                                    _ read: (String) throws -> Void) throws -> (path: String, error: LocatedError?) {
+        let scratch = try scratchDirectory("bad")
+        defer { removeScratch(scratch) }
+        let path = scratch + "/" + fileName
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            try read(path)
+            return (path, nil)
+        } catch let error as LocatedError {
+            return (path, error)
+        }
+    }
+
     static func hexBytes(_ hex: String) -> [UInt8] {
         let digits = Array(hex.utf8)
         return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
