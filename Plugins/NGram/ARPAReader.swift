@@ -359,36 +359,6 @@ struct FieldCursor {
     }
 }
 
-/// gzip through zlib.
-enum Gzip {
-    /// The decompressed bytes of the gzip file at `path` (at most `limit` bytes).
-    static func inflate(path: String, limit: Int) throws -> [UInt8] {
-        guard let file = gzopen(path, "rb") else { throw FileError.system(path: path, action: "open", errno: errno) }
-        defer { gzclose(file) }
-        gzbuffer(file, 1 << 20)
-        var output: [UInt8] = []
-        var chunk = 1 << 22
-        while true {
-            let start = output.count
-            output.append(contentsOf: repeatElement(0, count: chunk))
-            let read = output.withUnsafeMutableBytes { gzread(file, $0.baseAddress! + start, UInt32(chunk)) }
-            if read < 0 {
-                var code: Int32 = 0
-                let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-                throw ARPAError.gzip(message)
-            }
-            output.removeLast(chunk - Int(read))
-            if read == 0 { break }
-            guard output.count <= limit else { throw ARPAError.tooLarge(bytes: output.count, limit: limit) }
-            chunk = min(chunk * 2, 1 << 26)
-        }
-        var code: Int32 = 0
-        let message = gzerror(file, &code).map { String(cString: $0) } ?? ""
-        if code != 0 /* Z_OK */ { throw ARPAError.gzip(message.isEmpty ? "error \(code)" : message) }
-        return output
-    }
-}
-
 #if canImport(Glibc)
 import Glibc
 #endif

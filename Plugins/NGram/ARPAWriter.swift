@@ -3,13 +3,11 @@ import LMZooCore
 /// Writes ARPA text as `lmplz` does: `\data\` counts, then each order's entries
 /// `log10prob <tab> words [<tab> log10backoff]` (a backoff on every entry below the highest order),
 /// `\end\`. Numbers are the shortest decimal that reads back as the same `Float`. The file is
-/// written atomically (temporary file + fsync + rename).
+/// written atomically (temporary file + fsync + rename), gzip-compressed when the name ends in `.gz`.
 enum ARPAWriter {
     static func write(_ tables: NGramTables, to path: String) throws {
-        if path.lowercased().hasSuffix(".gz") {
-            throw ARPAError.gzip("writing gzip-compressed ARPA is not implemented; write .arpa and compress it")
-        }
-        let writer = try AtomicFileWriter(destination: path)
+        let writer: any ByteSink = path.lowercased().hasSuffix(".gz")
+            ? try GzipFileWriter(destination: path) : try AtomicFileWriter(destination: path)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         func flushIfFull() throws {
@@ -63,3 +61,12 @@ enum ARPAWriter {
         try writer.commit()
     }
 }
+
+/// Where ARPA text goes: a plain file or a gzip stream, both atomic.
+protocol ByteSink {
+    func write(_ bytes: [UInt8]) throws
+    func commit() throws
+}
+
+extension AtomicFileWriter: ByteSink {}
+extension GzipFileWriter: ByteSink {}

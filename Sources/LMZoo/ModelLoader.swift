@@ -1,10 +1,14 @@
 /// Opens a MODEL argument (CLI.md): a file a plugin opens itself (`.arpa`), a tensor checkpoint
 /// (file, sharded index or Hugging Face directory) whose config or metadata names the architecture,
-/// or either of those with `--arch` forcing the plugin.
+/// a catalog model's name (`models/`, files verified by sha256), or either of those with `--arch` forcing the plugin.
 public enum ModelLoader {
     /// Loads `path` with the registered plugins.
     public static func load(_ path: String, architecture: String? = nil,
                             registry: ArchitectureRegistry = .shared) throws -> any LanguageModel {
+        if !Paths.exists(path), let catalog = try Catalog.standard(), let entry = catalog.entry(named: path) {
+            try entry.verify(setupCommand: catalog.setupCommand)
+            return try load(entry.modelPath, architecture: architecture ?? entry.architecture, registry: registry)
+        }
         if let owner = try owner(of: path, architecture: architecture, registry: registry), let loadFile = owner.loadFile {
             return try LocatedError.at(path) { try loadFile(path) }
         }

@@ -75,6 +75,21 @@ import Testing
         #expect(json(inspect)?["architecture"]?.stringValue == "ngram")
     }
 
+    @Test func arpaGzIsWrittenAsGzipOfTheSameText() throws {
+        let scratch = try Fixtures.scratchDirectory("ngram-cli-gzip")
+        defer { Fixtures.removeScratch(scratch) }
+        let plain = scratch + "/model.arpa", packed = scratch + "/model.arpa.gz"
+        #expect(try lmzoo("convert", Self.small, plain).status == 0)
+        let convert = try lmzoo("convert", Self.small, packed)
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let unpacked = try runProcess("/bin/gzip", ["-dc", packed])
+        let text = try String(contentsOfFile: plain, encoding: .utf8)
+        #expect(unpacked.status == 0 && unpacked.stdout == text)
+        let scored = try [plain, packed].map { try json(lmzoo("score", $0, "--text", "the cat", "--json"))?["logprob"]?.doubleValue }
+        #expect(scored[0] != nil && scored[0] == scored[1])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).sorted() == ["model.arpa", "model.arpa.gz"])
+    }
+
     @Test func malformedARPAIsOneLineNamingFileAndLine() throws {
         let path = Fixtures.path("ngram/malformed/count_too_high.arpa")
         let result = try lmzoo("score", path, "--text", "a")

@@ -7,11 +7,15 @@ public struct ProcessResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `executable` with `arguments`, capturing stdout and stderr separately.
-public func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+/// Runs `executable` with `arguments`, capturing stdout and stderr separately; `environment` adds to
+/// (or overrides) this process's environment.
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

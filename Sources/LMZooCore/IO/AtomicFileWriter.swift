@@ -39,6 +39,13 @@ public final class AtomicFileWriter {
         pending.reserveCapacity(AtomicFileWriter.bufferSize)
     }
 
+    /// Writes `bytes` as the whole content of `destination`, atomically.
+    public static func write(_ bytes: [UInt8], to destination: String) throws {
+        let writer = try AtomicFileWriter(destination: destination)
+        try writer.write(bytes)
+        try writer.commit()
+    }
+
     /// Appends bytes (buffered).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if pending.count + bytes.count > AtomicFileWriter.bufferSize { try flush() }

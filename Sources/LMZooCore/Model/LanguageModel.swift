@@ -15,6 +15,9 @@ public protocol LanguageModel: AnyObject {
     /// True for models with a start distribution (HMM, n-gram): they score the first token too.
     /// Models without one (GPT, LSTM) score tokens 2..n given their prefix.
     var scoresFirstToken: Bool { get }
+    /// What `score` computes: a true log-likelihood, or a pseudo-log-likelihood (masked-LM models
+    /// mask each token in turn); reports say which.
+    var scoreKind: ScoreKind { get }
 
     /// Natural-log probabilities of every id as the token after `context`
     /// (`tokenizer.vocabularySize` entries).
@@ -34,6 +37,7 @@ public protocol LanguageModel: AnyObject {
 
 extension LanguageModel {
     public var scoresFirstToken: Bool { false }
+    public var scoreKind: ScoreKind { .logLikelihood }
 
     public func tokenLogProbs(_ ids: [Int]) throws -> [Double] {
         try checkIDs(ids)
@@ -82,6 +86,21 @@ public struct TokenPrediction: Equatable, Sendable {
     public let token: String
     /// Natural-log probability.
     public let logProb: Double
+
+    public init(id: Int, token: String, logProb: Double) {
+        self.id = id
+        self.token = token
+        self.logProb = logProb
+    }
+}
+
+/// What a model's `score` measures.
+public enum ScoreKind: String, Sendable {
+    /// `sum log P(x_i | x_<i)` (and the first token from a start distribution where there is one).
+    case logLikelihood = "log-likelihood"
+    /// `sum log P(x_i | x_{-i})`, each token masked in turn (BERT-style models): not comparable with a
+    /// true log-likelihood, only among masked-LM models.
+    case pseudoLogLikelihood = "pseudo-log-likelihood"
 }
 
 /// The log-likelihood of a sequence, with the derived figures CLI.md names.

@@ -1,0 +1,110 @@
+import Foundation
+import LMZooCore
+
+/// Measures one model on one corpus, in this process: what `lmzoo bench` runs in a child process per
+/// model, so that the peak RSS it reports belongs to that model alone.
+///
+/// The corpus is scored in chunks that end at line breaks (at least ``chunkBytes`` each), so progress
+/// can be shown; n-gram models score line by line anyway, and for the others each chunk starts a fresh
+/// context (with the BOS token where the model has one). Bits per byte divide by the UTF-8 bytes of the
+/// whole corpus.
+public enum BenchMeasurement {
+    /// Minimum bytes per scored chunk.
+    public static let chunkBytes = 8192
+
+    /// Loads `model` (a MODEL argument), scores `corpusPath`, and returns the row.
+    /// `progress` receives the fraction of the corpus scored so far.
+    public static func run(model: String, architecture: String? = nil, corpusPath: String,
+                           progress: (Double) -> Void = { _ in }) throws -> BenchRow {
+        let text = try readCorpus(corpusPath)
+        let start = Date()
+        let loaded = try ModelLoader.load(model, architecture: architecture)
+        let loadSeconds = Date().timeIntervalSince(start)
+        let chunks = chunk(text)
+        let totalBytes = text.utf8.count
+        let bos = loaded.tokenizer.bosID != nil && !loaded.scoresFirstToken
+        var logProb = 0.0, tokens = 0, doneBytes = 0
+        let scoring = Date()
+        progress(0)
+        for piece in chunks {
+            let result = try LocatedError.at(corpusPath) { try loaded.score(text: piece, bos: bos) }
+            logProb += result.logProb
+            tokens += result.tokenCount
+            doneBytes += piece.utf8.count
+            progress(Double(doneBytes) / Double(totalBytes))
+        }
+        let computeSeconds = Date().timeIntervalSince(scoring)
+        guard tokens > 0 else { throw LocatedError(path: model, BenchError.nothingScored) }
+        return BenchRow(
+            model: model, architecture: loaded.architecture, parameters: loaded.parameterCount,
+            fileBytes: try fileBytes(of: model), loadSeconds: loadSeconds, tokens: tokens,
+            bitsPerByte: -logProb / log(2) / Double(totalBytes), perplexity: exp(-logProb / Double(tokens)),
+            tokensPerSecond: Double(tokens) / max(computeSeconds, 1e-9), peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0,
+            scoring: loaded.scoreKind)
+    }
+
+    /// UTF-8 bytes of the corpus at `path` (checked as `run` checks it).
+    public static func corpusBytes(_ path: String) throws -> Int {
+        try readCorpus(path).utf8.count
+    }
+
+    /// The corpus as UTF-8 text; a clear error when it is absent, not UTF-8 or empty.
+    static func readCorpus(_ path: String) throws -> String {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw LocatedError(path: path, FileError.system(path: path, action: "read", errno: ENOENT))
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw LocatedError(path: path, CorpusError.notUTF8) }
+        guard !text.isEmpty else { throw LocatedError(path: path, BenchError.emptyCorpus) }
+        return text
+    }
+
+    /// `text` cut after line breaks into pieces of at least ``chunkBytes`` (the last may be shorter).
+    static func chunk(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var pieces: [String] = []
+        var start = 0
+        for end in bytes.indices where bytes[end] == UInt8(ascii: "\n") && end + 1 - start >= chunkBytes {
+            pieces.append(String(decoding: bytes[start...end], as: UTF8.self))
+            start = end + 1
+        }
+        if start < bytes.count { pieces.append(String(decoding: bytes[start...], as: UTF8.self)) }
+        return pieces
+    }
+
+    /// Bytes of a catalog model's files, of a file, or of every file in a directory.
+    static func fileBytes(of model: String) throws -> Int {
+        if !Paths.exists(model), let catalog = try Catalog.standard(), let entry = catalog.entry(named: model) {
+            return entry.fileBytes
+        }
+        guard Paths.isDirectory(model) else { return size(of: model) }
+        let names = (try? FileManager.default.subpathsOfDirectory(atPath: model)) ?? []
+        return names.reduce(0) { total, name in
+            let path = Paths.join(model, name)
+            return total + (Paths.isDirectory(path) ? 0 : size(of: path))
+        }
+    }
+
+    private static func size(of path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+/// Text corpora that cannot be read.
+public enum CorpusError: Error, Equatable, CustomStringConvertible {
+    case notUTF8
+    public var description: String { "not valid UTF-8 text" }
+}
+
+/// The memory this process has used.
+public enum ProcessMemory {
+    /// Peak resident set size (`VmHWM` in /proc/self/status), in bytes; nil where unavailable.
+    public static func peakResidentBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+            return kilobytes.map { $0 * 1024 }
+        }
+        return nil
+    }
+}

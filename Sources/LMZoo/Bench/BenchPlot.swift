@@ -1,0 +1,95 @@
+import Foundation
+
+/// The `--plot FILE.svg` picture: quality (bits per byte, lower is better) against speed (tokens/s, log
+/// axis), one labelled point per model, the marker's area proportional to the model's file size, a
+/// colour per architecture. Plain SVG 1.1, no scripts or external references.
+public enum BenchPlot {
+    static let width = 860.0, height = 560.0
+    static let left = 80.0, right = 190.0, top = 50.0, bottom = 60.0
+    static let palette = ["ngram": "#1f77b4", "hmm": "#ff7f0e", "lstm": "#2ca02c", "gpt2": "#d62728", "bert": "#9467bd"]
+
+    /// The SVG document for `report`.
+    public static func svg(_ report: BenchReport) -> String {
+        let rows = report.rows.filter { $0.tokensPerSecond > 0 && $0.bitsPerByte.isFinite }
+        let speeds = rows.map { log10($0.tokensPerSecond) }
+        let qualities = rows.map(\.bitsPerByte)
+        let xRange = (floor(speeds.min() ?? 0), max(ceil(speeds.max() ?? 1), floor(speeds.min() ?? 0) + 1))
+        let yPad = max(((qualities.max() ?? 1) - (qualities.min() ?? 0)) * 0.12, 0.05)
+        let yRange = (max(0, (qualities.min() ?? 0) - yPad), (qualities.max() ?? 1) + yPad)
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        func x(_ speed: Double) -> Double { left + (speed - xRange.0) / (xRange.1 - xRange.0) * plotWidth }
+        func y(_ bpb: Double) -> Double { top + (yRange.1 - bpb) / (yRange.1 - yRange.0) * plotHeight }
+        let largest = Double(rows.map(\.fileBytes).max() ?? 1)
+
+        var svg = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+            <title>lmzoo bench: \(escape(report.corpus))</title>
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(left)" y="28" font-size="16" font-weight="bold">Quality vs speed on \(escape(Self.fileName(report.corpus)))</text>
+            <g id="axes" stroke="#444" fill="none">
+            <line x1="\(left)" y1="\(top + plotHeight)" x2="\(left + plotWidth)" y2="\(top + plotHeight)"/>
+            <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + plotHeight)"/>
+            </g>
+
+            """
+        svg += "<g id=\"x-ticks\" font-size=\"11\" text-anchor=\"middle\">\n"
+        for exponent in Int(xRange.0)...Int(xRange.1) {
+            let px = x(Double(exponent))
+            svg += "<line x1=\"\(f(px))\" y1=\"\(f(top))\" x2=\"\(f(px))\" y2=\"\(f(top + plotHeight))\" stroke=\"#ddd\"/>\n"
+            svg += "<text x=\"\(f(px))\" y=\"\(f(top + plotHeight + 16))\">\(tickLabel(exponent))</text>\n"
+        }
+        svg += "</g>\n<g id=\"y-ticks\" font-size=\"11\" text-anchor=\"end\">\n"
+        for step in 0...5 {
+            let value = yRange.0 + (yRange.1 - yRange.0) * Double(step) / 5
+            svg += "<line x1=\"\(f(left))\" y1=\"\(f(y(value)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(value)))\" stroke=\"#eee\"/>\n"
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y(value) + 4))\">\(String(format: "%.2f", value))</text>\n"
+        }
+        svg += """
+            </g>
+            <text x="\(f(left + plotWidth / 2))" y="\(f(height - 14))" text-anchor="middle">tokens per second (log scale) →</text>
+            <text transform="translate(20 \(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">bits per byte (lower is better)</text>
+            <g id="points">
+
+            """
+        for row in rows {
+            let radius = 4 + 26 * (Double(row.fileBytes) / largest).squareRoot()
+            let colour = palette[row.architecture] ?? "#7f7f7f"
+            let px = x(log10(row.tokensPerSecond)), py = y(row.bitsPerByte)
+            let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
+            svg += "<g class=\"model\"><circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"\(f(radius))\" fill=\"\(colour)\" fill-opacity=\"0.45\" stroke=\"\(colour)\"/>"
+            svg += "<text x=\"\(f(px + radius + 3))\" y=\"\(f(py + 4))\">\(escape(row.model))\(mark)</text></g>\n"
+        }
+        svg += "</g>\n<g id=\"legend\">\n"
+        let architectures = Array(Set(rows.map(\.architecture))).sorted()
+        for (index, architecture) in architectures.enumerated() {
+            let ly = top + 18 * Double(index)
+            svg += "<circle cx=\"\(f(width - right + 24))\" cy=\"\(f(ly))\" r=\"6\" fill=\"\(palette[architecture] ?? "#7f7f7f")\"/>"
+            svg += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly + 4))\">\(escape(architecture))</text>\n"
+        }
+        let noteY = top + 18 * Double(architectures.count) + 10
+        svg += "<text x=\"\(f(width - right + 18))\" y=\"\(f(noteY))\" font-size=\"10\">marker area ∝ file size</text>\n"
+        if rows.contains(where: { $0.scoring == .pseudoLogLikelihood }) {
+            svg += "<text x=\"\(f(width - right + 18))\" y=\"\(f(noteY + 14))\" font-size=\"10\">* pseudo-log-likelihood</text>\n"
+        }
+        svg += "</g>\n</svg>\n"
+        return svg
+    }
+
+    static func tickLabel(_ exponent: Int) -> String {
+        switch exponent {
+        case ..<3: String(Int(pow(10.0, Double(max(exponent, 0)))))
+        case 3..<6: "\(Int(pow(10.0, Double(exponent - 3))))k"
+        default: "\(Int(pow(10.0, Double(exponent - 6))))M"
+        }
+    }
+
+    static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    static func fileName(_ path: String) -> String { (path as NSString).lastPathComponent }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
