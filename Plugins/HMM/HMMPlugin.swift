@@ -19,7 +19,8 @@ public enum HMMPlugin {
 /// `lmzoo train hmm --corpus F --out PATH [--states N] [--iterations K] [--tolerance T] [--seed S]`.
 ///
 /// Character level: the vocabulary is the corpus's distinct Unicode scalars (sorted by code
-/// point, newline included) and the whole corpus is one observation sequence, as the model then
+/// point, newline included) plus `<unk>` (any other character; given a small floor probability
+/// after training), and the whole corpus is one observation sequence, as the model then
 /// scores a file. Parameters start random (seeded), then Baum-Welch runs `iterations` times
 /// (default 10) or until the log-likelihood gains less than `tolerance` (default 1e-2, hmmlearn's
 /// `tol`). PATH is a directory in lmzoo's form, or, ending in `.npz`, hmmlearn's arrays plus
@@ -39,7 +40,9 @@ public enum HMMTraining {
         }
         guard let text = String(data: data, encoding: .utf8) else { throw HMMError.badCorpus(path: request.corpus, reason: "not valid UTF-8") }
         guard !text.isEmpty else { throw HMMError.badCorpus(path: request.corpus, reason: "empty") }
-        let tokenizer = try HMMTokenizer.characters(of: text)
+        let seen = try HMMTokenizer.characters(of: text)
+        let tokenizer = try HMMTokenizer(symbols: (0..<seen.vocabularySize).compactMap(seen.token(for:)) + [HMMTokenizer.unknownSymbol],
+                                         source: "corpus")
         let ids = try tokenizer.encode(text)
 
         let initial = HMMParameters.random(numStates: states, vocabularySize: tokenizer.vocabularySize, seed: UInt64(bitPattern: Int64(seed)))
@@ -48,12 +51,14 @@ public enum HMMTraining {
         let report = try model.fit([ids], iterations: iterations, tolerance: tolerance)
         let fitSeconds = Date().timeIntervalSince(started)
         try checkVisited(model.parameters)
+        let trained = try HMMModel(parameters: withUnknownFloor(model.parameters, unknownID: tokenizer.vocabularySize - 1),
+                                   tokenizer: tokenizer)
         if request.out.lowercased().hasSuffix(".npz") {
-            try HMMCheckpoint.exportNPZ(model, to: request.out)
+            try HMMCheckpoint.exportNPZ(trained, to: request.out)
         } else {
-            try HMMCheckpoint.save(model, directory: request.out)
+            try HMMCheckpoint.save(trained, directory: request.out)
         }
-        let final = try model.logLikelihood([ids])
+        let final = try trained.logLikelihood([ids])
         return JSONObject([
             ("states", .int(states)), ("vocab_size", .int(tokenizer.vocabularySize)), ("tokens", .int(ids.count)),
             ("iterations", .int(report.iterations)), ("converged", .bool(report.converged)),
@@ -61,6 +66,26 @@ public enum HMMTraining {
             ("final_log_likelihood", .double(final)),
             ("fit_seconds", .double(fitSeconds)),
         ])
+    }
+
+    /// Probability every state gives `<unk>` after training (the corpus never shows it, so Baum-Welch
+    /// leaves it at 0): text with characters the corpus lacks then scores finitely.
+    public static let unknownProbability = 1e-6
+
+    /// `parameters` with each emission row giving ``unknownProbability`` to `unknownID` and the rest
+    /// scaled to keep the row stochastic.
+    static func withUnknownFloor(_ parameters: HMMParameters, unknownID: Int) throws -> HMMParameters {
+        var emissions = parameters.emissions
+        let v = parameters.vocabularySize
+        for row in 0..<parameters.numStates {
+            let rest = (0..<v).reduce(0.0) { $1 == unknownID ? $0 : $0 + emissions[row * v + $1] }
+            for symbol in 0..<v {
+                emissions[row * v + symbol] = symbol == unknownID ? unknownProbability
+                    : emissions[row * v + symbol] / rest * (1 - unknownProbability)
+            }
+        }
+        return try HMMParameters(startProb: parameters.startProb, transitions: parameters.transitions, emissions: emissions,
+                                 numStates: parameters.numStates, vocabularySize: v)
     }
 
     /// A state that training never visits ends with all-zero rows (as in hmmlearn), which is not a

@@ -21,12 +21,13 @@ public struct HMMTokenizer: Tokenizer {
 
     /// A tokenizer over `symbols` (distinct, non-empty).
     public init(symbols: [String], source: String = "vocab.json") throws {
-        let characters = symbols.allSatisfy { $0.unicodeScalars.count == 1 }
+        let characters = symbols.allSatisfy { $0.unicodeScalars.count == 1 || $0 == Self.unknownSymbol }
         var index: [String: Int] = [:], scalarIndex: [UInt32: Int] = [:]
         for (id, symbol) in symbols.enumerated() {
             guard !symbol.isEmpty else { throw HMMError.badVocabulary(path: source, reason: "symbol \(id) is the empty string") }
-            let fresh = characters ? scalarIndex.updateValue(id, forKey: symbol.unicodeScalars.first!.value) == nil
-                                   : index.updateValue(id, forKey: symbol) == nil
+            let fresh = characters && symbol != Self.unknownSymbol
+                ? scalarIndex.updateValue(id, forKey: symbol.unicodeScalars.first!.value) == nil
+                : index.updateValue(id, forKey: symbol) == nil
             guard fresh else { throw HMMError.badVocabulary(path: source, reason: "symbol \(symbol.debugDescription) appears twice") }
         }
         self.symbols = symbols
@@ -35,6 +36,12 @@ public struct HMMTokenizer: Tokenizer {
         vocabularySize = symbols.count
         mode = characters ? .characters : .words
     }
+
+    /// The symbol that stands for anything not in the vocabulary, when the vocabulary has it.
+    public static let unknownSymbol = "<unk>"
+
+    /// The id of ``unknownSymbol``, if the vocabulary has it: text with other symbols maps to it.
+    public var unknownID: Int? { index[Self.unknownSymbol] }
 
     /// An id-only tokenizer for `vocabularySize` symbols.
     public init(idsOnly vocabularySize: Int) {
@@ -59,13 +66,15 @@ public struct HMMTokenizer: Tokenizer {
             var ids: [Int] = []
             ids.reserveCapacity(text.utf8.count)
             for (position, scalar) in text.unicodeScalars.enumerated() {
-                guard let id = scalarIndex[scalar.value] else { throw HMMError.unknownSymbol(String(Character(scalar)), position: position) }
+                guard let id = scalarIndex[scalar.value] ?? unknownID else {
+                    throw HMMError.unknownSymbol(String(Character(scalar)), position: position)
+                }
                 ids.append(id)
             }
             return ids
         case .words:
             return try text.split(whereSeparator: \.isWhitespace).enumerated().map { position, word in
-                guard let id = index[String(word)] else { throw HMMError.unknownSymbol(String(word), position: position) }
+                guard let id = index[String(word)] ?? unknownID else { throw HMMError.unknownSymbol(String(word), position: position) }
                 return id
             }
         }

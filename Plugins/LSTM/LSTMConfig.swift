@@ -57,16 +57,7 @@ public struct LSTMConfig: Codable, Equatable, Sendable {
 
     /// Decodes `object` (a parsed `config.json`); a bad or missing key is ``LSTMError/badConfig(_:)``.
     public static func decode(_ object: JSONObject) throws -> LSTMConfig {
-        do {
-            return try JSONDecoder().decode(LSTMConfig.self, from: Data(JSONValue.object(object).compactText.utf8))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw LSTMError.badConfig("missing key \(key.stringValue)")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw LSTMError.badConfig("\(key): \(context.debugDescription)")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw LSTMError.badConfig("\(context.codingPath.map(\.stringValue).joined(separator: ".")) is null")
-        }
+        try object.decode(LSTMConfig.self, problem: LSTMError.badConfig)
     }
 
     /// The config as JSON (what `lmzoo convert` writes beside converted weights).

@@ -8,7 +8,8 @@ public enum LSTMPlugin {
     /// The registry entry.
     public static let descriptor = ArchitectureDescriptor(
         name: "lstm", summary: "LSTM language model (PyTorch / Keras layouts)",
-        capabilities: [.tokenize, .predict, .score, .generate]
+        capabilities: [.tokenize, .predict, .score, .generate],
+        modelDirectory: { request in try LSTMModelDirectory.files(request) }
     ) { source in try load(source) }
 
     /// Builds a model from a checkpoint: names are brought to the canonical PyTorch layout, sizes come

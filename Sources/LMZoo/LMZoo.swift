@@ -1,5 +1,6 @@
 @_exported import LMZooCore
 @_exported import LMZooFormats
+@_exported import LMZooTraining
 import LMZooBERT
 import LMZooGPT
 import LMZooHMM

@@ -100,7 +100,8 @@ struct BenchModelCommand: ParsableCommand {
         let bar = ProgressLine(label: label ?? modelOptions.model)
         let row = try BenchMeasurement.run(model: modelOptions.model, architecture: modelOptions.arch, corpusPath: corpus,
                                            progress: { bar.update($0) })
-        bar.finish(summary: String(format: "%.4f bits/byte, %.0f tokens/s", row.bitsPerByte, row.tokensPerSecond))
+        let quality = row.bitsPerByte.map { String(format: "%.4f bits/byte, ", $0) } ?? "no LM head, "
+        bar.finish(summary: quality + String(format: "%.0f tokens/s", row.tokensPerSecond))
         Console.printJSON(row.json)
     }
 }

@@ -2,16 +2,22 @@ import ArgumentParser
 import Foundation
 import LMZoo
 
-/// `lmzoo convert IN OUT`: container and dtype conversion, written atomically.
+/// `lmzoo convert IN OUT`: container and dtype conversion, written atomically. OUT may be a model
+/// directory (an existing directory, or a name ending in `/` or without an extension, and no `--to`):
+/// `model.safetensors` + `config.json` + the architecture's companion files (``ModelDirectoryWriter``).
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert", abstract: "Convert a checkpoint to another container and/or dtype.",
-        discussion: "OUT is written to a temporary file beside it and renamed into place: it is whole or untouched.")
+        discussion: """
+            OUT is written to a temporary file beside it and renamed into place: it is whole or untouched. \
+            An OUT that is a directory (existing, or named with a trailing / or without an extension) receives a model \
+            directory: model.safetensors, config.json and companion files such as vocab.json (architectures: lstm).
+            """)
 
     @Argument(help: "The checkpoint to read (file, sharded index or model directory).")
     var input: String
 
-    @Argument(help: "The file to write.")
+    @Argument(help: "The file or model directory to write.")
     var output: String
 
     @Option(name: .customLong("to"), help: "Output format (default: from OUT's extension).")
@@ -40,6 +46,9 @@ struct ConvertCommand: ParsableCommand {
             guard let parsed = LayoutName(rawValue: name) else { throw UsageError(LayoutError.unknownLayout(name).description) }
             return parsed
         }
+        if writesDirectory {
+            return try writeDirectory(layout: targetLayout, sharedPolicy: sharedPolicy, started: started)
+        }
         let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
         let targetDType = try parseDType(for: writer)
         try refuseOverwritingInput()
@@ -57,6 +66,39 @@ struct ConvertCommand: ParsableCommand {
                                "bytes": .int(summary.byteCount), "seconds": .double(seconds)])
         } else {
             print("wrote \(output): \(writer.name), \(summary.tensorCount) tensors, \(summary.byteCount) bytes in \(String(format: "%.3f", seconds)) s")
+        }
+    }
+
+    /// OUT names a model directory: no `--to`, and OUT is a directory, ends in `/`, or has no extension.
+    private var writesDirectory: Bool {
+        format == nil && (Paths.isDirectory(output) || output.hasSuffix("/") || Paths.fileExtension(of: output).isEmpty)
+    }
+
+    private func writeDirectory(layout: LayoutName?, sharedPolicy: SharedTensorPolicy, started: Date) throws {
+        let targetDType = try parseDType(for: SafetensorsFormat())
+        let checkpoint = try Checkpoint.open(input)
+        try refuseWritingOverInput(checkpoint)
+        let options = WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy)
+        let summary = try ModelDirectoryWriter.write(checkpoint, to: output, layout: layout, architecture: arch, options: options)
+        summary.notes.forEach(Console.note)
+        let seconds = Date().timeIntervalSince(started)
+        if outputOptions.json {
+            Console.printJSON(["out": .string(output), "format": .string("directory (safetensors)"),
+                               "tensors": .int(summary.weights.tensorCount), "bytes": .int(summary.weights.byteCount),
+                               "seconds": .double(seconds), "files": .array(summary.files.map { .string(Paths.fileName(of: $0)) })])
+        } else {
+            print("wrote \(output): model directory (\(summary.files.map { Paths.fileName(of: $0) }.joined(separator: ", "))), "
+                  + "\(summary.weights.tensorCount) tensors, \(summary.weights.byteCount) bytes in \(String(format: "%.3f", seconds)) s")
+        }
+    }
+
+    /// Refuses an OUT directory that is the input model directory or would replace one of its files.
+    private func refuseWritingOverInput(_ checkpoint: Checkpoint) throws {
+        guard let outIdentity = FileIdentity(path: output) else { return }
+        let inputDirectory = checkpoint.directory.flatMap { FileIdentity(path: $0) }
+        let weights = FileIdentity(path: Paths.join(output, ModelDirectoryWriter.weightsFileName))
+        if inputDirectory == outIdentity || (weights != nil && checkpoint.files.contains { FileIdentity(path: $0) == weights }) {
+            throw UsageError(FileError.outputIsInput(path: output).description)
         }
     }
 

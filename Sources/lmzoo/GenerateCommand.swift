@@ -29,20 +29,54 @@ struct GenerateCommand: ParsableCommand {
         let promptIDs = try model.tokenizer.encode(prompt)
         let options = GenerationOptions(maxTokens: maxTokens, greedy: greedy, temperature: temperature, topK: topK, topP: topP, seed: seed)
         let start = Date()
-        let ids = try model.generate(prompt: promptIDs, options: options)
-        let seconds = Date().timeIntervalSince(start)
-        let newTokens = max(ids.count - promptIDs.count, 1)
-        let text = model.tokenizer.decode(ids)
+        var firstTokenAt: Date?
+        let ids: [Int]
+        if let streaming = model as? any StreamingGenerating {
+            // Text streams to stdout as tokens come (not with --json); a token that ends inside a
+            // UTF-8 sequence waits for the next one.
+            var printed = model.tokenizer.decode(promptIDs)
+            var newIDs: [Int] = []
+            if !output.json { writeOut(printed) }
+            ids = try streaming.generate(prompt: promptIDs, options: options) { id in
+                if firstTokenAt == nil { firstTokenAt = Date() }
+                guard !output.json else { return }
+                newIDs.append(id)
+                let text = model.tokenizer.decode(promptIDs + newIDs)
+                if !text.hasSuffix("\u{FFFD}"), text.hasPrefix(printed) {
+                    writeOut(String(text.dropFirst(printed.count)))
+                    printed = text
+                }
+            }
+            if !output.json {
+                let text = model.tokenizer.decode(ids)
+                if text.hasPrefix(printed) { writeOut(String(text.dropFirst(printed.count))) }
+                writeOut("\n")
+            }
+        } else {
+            ids = try model.generate(prompt: promptIDs, options: options)
+        }
+        let end = Date()
+        let newTokens = ids.count - promptIDs.count
+        // Prefill = until the first new token; decode = the rest, per token after the first.
+        let prefillSeconds = firstTokenAt.map { $0.timeIntervalSince(start) } ?? end.timeIntervalSince(start)
+        let decodeSeconds = firstTokenAt.map { end.timeIntervalSince($0) } ?? end.timeIntervalSince(start)
+        let decodeTokens = firstTokenAt == nil ? max(newTokens, 1) : max(newTokens - 1, 1)
         if output.json {
             Console.printJSON([
-                "ids": .array(ids.map { .int($0) }), "text": .string(text),
-                "timings": ["load_s": .double(loadSeconds), "prefill_tokens_per_s": .double(Double(promptIDs.count) / max(seconds, 1e-9)),
-                            "decode_ms_per_token": .double(seconds * 1000 / Double(newTokens))],
+                "ids": .array(ids.map { .int($0) }), "text": .string(model.tokenizer.decode(ids)),
+                "timings": ["load_s": .double(loadSeconds),
+                            "prefill_tokens_per_s": .double(Double(promptIDs.count) / max(prefillSeconds, 1e-9)),
+                            "decode_ms_per_token": .double(decodeSeconds * 1000 / Double(decodeTokens))],
             ])
-        } else {
-            print(text)
+        } else if !(model is any StreamingGenerating) {
+            print(model.tokenizer.decode(ids))
         }
     }
+}
+
+/// Writes `text` to stdout unbuffered (streamed generation).
+private func writeOut(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
 }
 
 /// The model's architecture lacks a capability a command needs.

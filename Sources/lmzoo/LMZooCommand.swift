@@ -7,7 +7,7 @@ struct LMZooCommand: ParsableCommand {
         abstract: "A model zoo and checkpoint converter for language models.",
         discussion: "Every command accepts --json and then prints one JSON document on stdout.",
         subcommands: [ListCommand.self, InspectCommand.self, ConvertCommand.self, TokenizeCommand.self, PredictCommand.self,
-                      ScoreCommand.self, GenerateCommand.self, DecodeCommand.self, TrainCommand.self,
+                      ScoreCommand.self, GenerateCommand.self, EmbedCommand.self, FillMaskCommand.self, DecodeCommand.self, TrainCommand.self, DistillCommand.self,
                       ModelsCommand.self, BenchCommand.self, BenchModelCommand.self])
 }
 

@@ -7,7 +7,15 @@ import LMZoo
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Estimate or train a model of an architecture on a corpus.",
-        discussion: "ngram: --order, --discount-fallback, --prune. hmm: --states, --iterations, --tolerance, --seed.")
+        discussion: """
+            ngram: --order, --discount-fallback, --prune. hmm: --states, --iterations, --tolerance, --seed.
+            lstm (character level): --embedding-size, --hidden-size, --layers.
+            gpt2 (alias gpt; byte-level BPE learnt from the corpus): --vocab-size, --embedding-size (n_embd), --layers, --heads.
+            bert (masked LM; WordPiece vocabulary chosen from the corpus): --vocab-size, --hidden-size, --layers, --heads; --context = positions.
+            Gradient-training options
+            --steps, --batch-size, --context, --learning-rate, --warmup, --weight-decay, --clip, --seed,
+            --checkpoint-every N (OUT/checkpoint.safetensors), --resume.
+            """)
 
     @Argument(help: "The architecture (ngram, hmm, ...).") var architecture: String
     @Option(help: "Training text (UTF-8).") var corpus: String
@@ -21,11 +29,22 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps (gradient training).") var steps: Int?
     @Option(name: .customLong("learning-rate"), help: "Learning rate (gradient training).") var learningRate: Double?
     @Option(help: "Random seed.") var seed: UInt64?
+    @Option(name: .customLong("embedding-size"), help: "LSTM: embedding width; GPT-2: n_embd.") var embeddingSize: Int?
+    @Option(name: .customLong("hidden-size"), help: "LSTM: hidden state width; BERT: hidden_size.") var hiddenSize: Int?
+    @Option(help: "LSTM / GPT-2 / BERT: stacked layers.") var layers: Int?
+    @Option(help: "GPT-2 / BERT: attention heads.") var heads: Int?
+    @Option(name: .customLong("vocab-size"), help: "GPT-2: BPE vocabulary size to learn (default 512); BERT: WordPiece vocabulary size (default 2000).") var vocabSize: Int?
+    @Option(name: .customLong("batch-size"), help: "Windows per update (gradient training).") var batchSize: Int?
+    @Option(help: "Tokens per training window (gradient training).") var context: Int?
+    @Option(help: "Warm-up updates before the cosine decay (default 5% of --steps).") var warmup: Int?
+    @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (default 0.01).") var weightDecay: Double?
+    @Option(help: "Gradient-norm clipping (default 1, 0 = off).") var clip: Double?
+    @Option(name: .customLong("checkpoint-every"), help: "Write OUT/checkpoint.safetensors every N updates.") var checkpointEvery: Int?
+    @Flag(help: "Continue from OUT/checkpoint.safetensors.") var resume = false
+    @Flag(help: "No progress bar on stderr.") var quiet = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture)
-        guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }
         var options: [String: String] = [:]
         options["order"] = order.map(String.init)
         options["discount-fallback"] = discountFallback ? "true" : nil
@@ -36,8 +55,29 @@ struct TrainCommand: ParsableCommand {
         options["steps"] = steps.map(String.init)
         options["learning-rate"] = learningRate.map { String($0) }
         options["seed"] = seed.map(String.init)
+        options["embedding-size"] = embeddingSize.map(String.init)
+        options["hidden-size"] = hiddenSize.map(String.init)
+        options["layers"] = layers.map(String.init)
+        options["heads"] = heads.map(String.init)
+        options["vocab-size"] = vocabSize.map(String.init)
+        options["batch-size"] = batchSize.map(String.init)
+        options["context"] = context.map(String.init)
+        options["warmup"] = warmup.map(String.init)
+        options["weight-decay"] = weightDecay.map { String($0) }
+        options["clip"] = clip.map { String($0) }
+        options["checkpoint-every"] = checkpointEvery.map(String.init)
+        options["resume"] = resume ? "true" : nil
+        options["command"] = CommandLine.arguments.joined(separator: " ")
+        let request = TrainingRequest(corpus: corpus, out: out, options: options)
         let start = Date()
-        var result = try train(TrainingRequest(corpus: corpus, out: out, options: options))
+        var result: JSONObject
+        if let recipe = TrainingRecipes.recipe(named: architecture) {
+            result = try recipe(request, !quiet)
+        } else {
+            let descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture)
+            guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }
+            result = try train(request)
+        }
         let seconds = Date().timeIntervalSince(start)
         result["out"] = .string(out)
         result["seconds"] = .double(seconds)

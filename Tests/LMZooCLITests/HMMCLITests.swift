@@ -84,7 +84,8 @@ import Testing
         let curve = report["log_likelihood"]?.arrayValue?.compactMap { $0.doubleValue } ?? []
         #expect(curve.count == report["iterations"]?.intValue && (1...6).contains(curve.count))
         #expect(zip(curve, curve.dropFirst()).allSatisfy { $1 >= $0 - 1e-6 })
-        #expect(report["vocab_size"]?.intValue == 15 && report["tokens"]?.intValue == 900 && report["out"]?.stringValue == out)
+        // 15 distinct characters plus <unk>.
+        #expect(report["vocab_size"]?.intValue == 16 && report["tokens"]?.intValue == 900 && report["out"]?.stringValue == out)
         for file in ["config.json", "model.safetensors", "vocab.json"] { #expect(FileManager.default.fileExists(atPath: out + "/" + file)) }
 
         // The directory loads by its config.json and scores the corpus to the reported likelihood.
@@ -92,6 +93,12 @@ import Testing
         #expect(score.status == 0, "\(score.stderr)")
         let final = try #require(report["final_log_likelihood"]?.doubleValue)
         #expect(abs(json(score)!["logprob"]!.doubleValue! - final) <= 1e-9 * abs(final))
+
+        // A character the corpus never had maps to <unk> and costs about log(1e-6), not -inf.
+        let unseen = try json(lmzoo("score", out, "--text", "the zebra", "--per-token", "--json"))
+        let perToken = unseen?["per_token"]?.arrayValue?.compactMap(\.doubleValue) ?? []
+        #expect(perToken.count == 9 && perToken.allSatisfy(\.isFinite))
+        #expect(perToken[4] < log(2e-6) && perToken[4] > log(1e-7), "z -> <unk>: \(perToken)")
 
         // Directory form -> hmmlearn's .npz names, which load back with --arch hmm to the same score.
         let npz = scratch + "/exported.npz"

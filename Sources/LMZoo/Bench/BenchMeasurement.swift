@@ -7,7 +7,8 @@ import LMZooCore
 /// The corpus is scored in chunks that end at line breaks (at least ``chunkBytes`` each), so progress
 /// can be shown; n-gram models score line by line anyway, and for the others each chunk starts a fresh
 /// context (with the BOS token where the model has one). Bits per byte divide by the UTF-8 bytes of the
-/// whole corpus.
+/// whole corpus. A model that cannot score (``ScoreKind/unavailable``) but embeds is timed embedding
+/// the corpus's lines instead, and has no quality figures.
 public enum BenchMeasurement {
     /// Minimum bytes per scored chunk.
     public static let chunkBytes = 8192
@@ -20,6 +21,9 @@ public enum BenchMeasurement {
         let start = Date()
         let loaded = try ModelLoader.load(model, architecture: architecture)
         let loadSeconds = Date().timeIntervalSince(start)
+        if loaded.scoreKind == .unavailable, let encoder = loaded as? any Embedding {
+            return try embeddingRow(encoder, model: model, text: text, loadSeconds: loadSeconds, progress: progress)
+        }
         let chunks = chunk(text)
         let totalBytes = text.utf8.count
         let bos = loaded.tokenizer.bosID != nil && !loaded.scoresFirstToken
@@ -41,6 +45,29 @@ public enum BenchMeasurement {
             bitsPerByte: -logProb / log(2) / Double(totalBytes), perplexity: exp(-logProb / Double(tokens)),
             tokensPerSecond: Double(tokens) / max(computeSeconds, 1e-9), peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0,
             scoring: loaded.scoreKind)
+    }
+
+    /// A model that cannot score but embeds (a sentence encoder): its row has no quality figures, and its
+    /// speed is corpus tokens embedded per second, one line per sentence, 64 lines per call.
+    static func embeddingRow(_ model: any Embedding, model name: String, text: String, loadSeconds: Double,
+                             progress: (Double) -> Void) throws -> BenchRow {
+        let lines = text.split(separator: "\n").map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
+        var tokens = 0, done = 0
+        let start = Date()
+        progress(0)
+        for batchStart in stride(from: 0, to: lines.count, by: 64) {
+            let batch = Array(lines[batchStart..<min(batchStart + 64, lines.count)])
+            _ = try model.embed(batch)
+            tokens += try batch.reduce(0) { $0 + (try model.tokenizer.encode($1).count) }
+            done += batch.count
+            progress(Double(done) / Double(max(lines.count, 1)))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        guard tokens > 0 else { throw LocatedError(path: name, BenchError.nothingScored) }
+        return BenchRow(model: name, architecture: model.architecture, parameters: model.parameterCount,
+                        fileBytes: try fileBytes(of: name), loadSeconds: loadSeconds, tokens: tokens, bitsPerByte: nil,
+                        perplexity: nil, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
+                        peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0, scoring: .unavailable)
     }
 
     /// UTF-8 bytes of the corpus at `path` (checked as `run` checks it).

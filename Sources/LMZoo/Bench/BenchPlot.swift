@@ -2,24 +2,28 @@ import Foundation
 
 /// The `--plot FILE.svg` picture: quality (bits per byte, lower is better) against speed (tokens/s, log
 /// axis), one labelled point per model, the marker's area proportional to the model's file size, a
-/// colour per architecture. Plain SVG 1.1, no scripts or external references.
+/// colour per architecture. Models without a quality figure (sentence encoders) sit in a band under the
+/// speed axis, at their speed. Plain SVG 1.1, no scripts or external references.
 public enum BenchPlot {
     static let width = 860.0, height = 560.0
-    static let left = 80.0, right = 190.0, top = 50.0, bottom = 60.0
+    static let left = 80.0, right = 190.0, top = 50.0, bottom = 110.0
     static let palette = ["ngram": "#1f77b4", "hmm": "#ff7f0e", "lstm": "#2ca02c", "gpt2": "#d62728", "bert": "#9467bd"]
 
     /// The SVG document for `report`.
     public static func svg(_ report: BenchReport) -> String {
-        let rows = report.rows.filter { $0.tokensPerSecond > 0 && $0.bitsPerByte.isFinite }
-        let speeds = rows.map { log10($0.tokensPerSecond) }
-        let qualities = rows.map(\.bitsPerByte)
+        let timed = report.rows.filter { $0.tokensPerSecond > 0 }
+        let rows = timed.filter { $0.bitsPerByte?.isFinite == true }
+        let unscored = timed.filter { $0.bitsPerByte == nil }
+        let speeds = timed.map { log10($0.tokensPerSecond) }
+        let qualities = rows.compactMap(\.bitsPerByte)
         let xRange = (floor(speeds.min() ?? 0), max(ceil(speeds.max() ?? 1), floor(speeds.min() ?? 0) + 1))
         let yPad = max(((qualities.max() ?? 1) - (qualities.min() ?? 0)) * 0.12, 0.05)
         let yRange = (max(0, (qualities.min() ?? 0) - yPad), (qualities.max() ?? 1) + yPad)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         func x(_ speed: Double) -> Double { left + (speed - xRange.0) / (xRange.1 - xRange.0) * plotWidth }
         func y(_ bpb: Double) -> Double { top + (yRange.1 - bpb) / (yRange.1 - yRange.0) * plotHeight }
-        let largest = Double(rows.map(\.fileBytes).max() ?? 1)
+        let largest = Double(timed.map(\.fileBytes).max() ?? 1)
+        func radius(_ row: BenchRow) -> Double { 4 + 26 * (Double(row.fileBytes) / largest).squareRoot() }
 
         var svg = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -47,21 +51,26 @@ public enum BenchPlot {
         }
         svg += """
             </g>
-            <text x="\(f(left + plotWidth / 2))" y="\(f(height - 14))" text-anchor="middle">tokens per second (log scale) →</text>
+            <text x="\(f(left + plotWidth / 2))" y="\(f(top + plotHeight + 34))" text-anchor="middle">tokens per second (log scale) →</text>
             <text transform="translate(20 \(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">bits per byte (lower is better)</text>
             <g id="points">
 
             """
-        for row in rows {
-            let radius = 4 + 26 * (Double(row.fileBytes) / largest).squareRoot()
-            let colour = palette[row.architecture] ?? "#7f7f7f"
-            let px = x(log10(row.tokensPerSecond)), py = y(row.bitsPerByte)
+        func point(_ row: BenchRow, y py: Double) -> String {
+            let r = radius(row), colour = palette[row.architecture] ?? "#7f7f7f"
+            let px = x(log10(row.tokensPerSecond))
             let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
-            svg += "<g class=\"model\"><circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"\(f(radius))\" fill=\"\(colour)\" fill-opacity=\"0.45\" stroke=\"\(colour)\"/>"
-            svg += "<text x=\"\(f(px + radius + 3))\" y=\"\(f(py + 4))\">\(escape(row.model))\(mark)</text></g>\n"
+            return "<g class=\"model\"><circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"\(f(r))\" fill=\"\(colour)\" fill-opacity=\"0.45\" stroke=\"\(colour)\"/>"
+                + "<text x=\"\(f(px + r + 3))\" y=\"\(f(py + 4))\">\(escape(row.model))\(mark)</text></g>\n"
+        }
+        for row in rows { svg += point(row, y: y(row.bitsPerByte ?? 0)) }
+        if !unscored.isEmpty {
+            let band = top + plotHeight + 72
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(band + 4))\" text-anchor=\"end\" font-size=\"10\">no LM head</text>\n"
+            for row in unscored { svg += point(row, y: band) }
         }
         svg += "</g>\n<g id=\"legend\">\n"
-        let architectures = Array(Set(rows.map(\.architecture))).sorted()
+        let architectures = Array(Set(timed.map(\.architecture))).sorted()
         for (index, architecture) in architectures.enumerated() {
             let ly = top + 18 * Double(index)
             svg += "<circle cx=\"\(f(width - right + 24))\" cy=\"\(f(ly))\" r=\"6\" fill=\"\(palette[architecture] ?? "#7f7f7f")\"/>"

@@ -27,17 +27,24 @@ public struct BenchReport: Sendable {
     public var cells: [[String]] {
         [Self.headers] + rows.map { row in
             let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
+            let quality = { (value: Double?, format: String) in value.map { String(format: format, $0) + mark } ?? "-" }
             return [row.model, row.architecture, Self.count(row.parameters), Self.bytes(row.fileBytes),
-                    String(format: "%.3f", row.loadSeconds), String(row.tokens), String(format: "%.4f", row.bitsPerByte) + mark,
-                    String(format: "%.2f", row.perplexity) + mark, Self.count(Int(row.tokensPerSecond.rounded())),
+                    String(format: "%.3f", row.loadSeconds), String(row.tokens), quality(row.bitsPerByte, "%.4f"),
+                    quality(row.perplexity, "%.2f"), Self.count(Int(row.tokensPerSecond.rounded())),
                     Self.bytes(row.peakRSSBytes)]
         }
     }
 
     /// A footnote for the `*` figures, when any row has them.
     public var footnote: String? {
-        rows.contains { $0.scoring == .pseudoLogLikelihood }
-            ? "* pseudo-log-likelihood (each token masked in turn): compare only among masked-LM models" : nil
+        var notes: [String] = []
+        if rows.contains(where: { $0.scoring == .pseudoLogLikelihood }) {
+            notes.append("* pseudo-log-likelihood (each token masked in turn): compare only among masked-LM models")
+        }
+        if rows.contains(where: { $0.scoring == .unavailable }) {
+            notes.append("- no language-model head (sentence encoder): tokens/s is embedding speed")
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "\n")
     }
 
     /// An aligned plain-text table (numbers right-aligned).
@@ -71,7 +78,7 @@ public struct BenchReport: Sendable {
                       "tokens_per_s", "peak_rss_bytes", "scoring"]
         let lines = rows.map { row in
             [row.model, row.architecture, String(row.parameters), String(row.fileBytes), String(row.loadSeconds), String(row.tokens),
-             String(row.bitsPerByte), String(row.perplexity), String(row.tokensPerSecond), String(row.peakRSSBytes),
+             row.bitsPerByte.map { String($0) } ?? "", row.perplexity.map { String($0) } ?? "", String(row.tokensPerSecond), String(row.peakRSSBytes),
              row.scoring.rawValue].map(Self.csvField).joined(separator: ",")
         }
         return ([fields.joined(separator: ",")] + lines).joined(separator: "\n")

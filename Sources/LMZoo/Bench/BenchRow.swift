@@ -14,11 +14,12 @@ public struct BenchRow: Sendable, Equatable {
     public var loadSeconds: Double
     /// Tokens scored.
     public var tokens: Int
-    /// `-logprob / ln 2 / UTF-8 bytes of the corpus`: comparable across tokenizers.
-    public var bitsPerByte: Double
-    /// `exp(-logprob / tokens)`: comparable only between models with the same tokenizer.
-    public var perplexity: Double
-    /// Tokens scored per second of compute (load excluded).
+    /// `-logprob / ln 2 / UTF-8 bytes of the corpus`: comparable across tokenizers; nil for a model
+    /// that cannot score (an encoder without a language-model head).
+    public var bitsPerByte: Double?
+    /// `exp(-logprob / tokens)`: comparable only between models with the same tokenizer; nil as above.
+    public var perplexity: Double?
+    /// Tokens scored (or, for a model that cannot score, embedded) per second of compute (load excluded).
     public var tokensPerSecond: Double
     /// Peak resident memory of the process that ran the model (load + scoring), in bytes.
     public var peakRSSBytes: Int
@@ -26,7 +27,7 @@ public struct BenchRow: Sendable, Equatable {
     public var scoring: ScoreKind
 
     public init(model: String, architecture: String, parameters: Int, fileBytes: Int, loadSeconds: Double, tokens: Int,
-                bitsPerByte: Double, perplexity: Double, tokensPerSecond: Double, peakRSSBytes: Int, scoring: ScoreKind) {
+                bitsPerByte: Double?, perplexity: Double?, tokensPerSecond: Double, peakRSSBytes: Int, scoring: ScoreKind) {
         self.model = model
         self.architecture = architecture
         self.parameters = parameters
@@ -45,7 +46,7 @@ public struct BenchRow: Sendable, Equatable {
         .object(JSONObject([
             ("model", .string(model)), ("architecture", .string(architecture)), ("parameters", .int(parameters)),
             ("file_bytes", .int(fileBytes)), ("load_s", .double(loadSeconds)), ("tokens", .int(tokens)),
-            ("bits_per_byte", .double(bitsPerByte)), ("perplexity", .double(perplexity)),
+            ("bits_per_byte", bitsPerByte.map(JSONValue.double) ?? .null), ("perplexity", perplexity.map(JSONValue.double) ?? .null),
             ("tokens_per_s", .double(tokensPerSecond)), ("peak_rss_bytes", .int(peakRSSBytes)),
             ("scoring", .string(scoring.rawValue)),
         ]))
@@ -62,7 +63,7 @@ public struct BenchRow: Sendable, Equatable {
         else { throw BenchError.badRow("model/architecture/scoring") }
         self.init(model: model, architecture: architecture, parameters: Int(try number("parameters")),
                   fileBytes: Int(try number("file_bytes")), loadSeconds: try number("load_s"), tokens: Int(try number("tokens")),
-                  bitsPerByte: try number("bits_per_byte"), perplexity: try number("perplexity"),
+                  bitsPerByte: json["bits_per_byte"]?.doubleValue, perplexity: json["perplexity"]?.doubleValue,
                   tokensPerSecond: try number("tokens_per_s"), peakRSSBytes: Int(try number("peak_rss_bytes")), scoring: scoring)
     }
 }

@@ -45,10 +45,16 @@ public struct ArchitectureDescriptor: Sendable {
     /// `lmzoo train ARCH`: estimates or trains a model from a request; returns the fields of the
     /// command's JSON output beyond `out` and `seconds` (e.g. `{"tokens": 12345}`).
     public let train: (@Sendable (TrainingRequest) throws -> JSONObject)?
+    /// `lmzoo convert IN OUT_DIR [--layout L]`: what this architecture's model directory holds besides
+    /// `model.safetensors` (`config.json`, a vocabulary), given the input and the converted tensors.
+    /// nil: the architecture is converted to single files only. Any plugin whose models are
+    /// directories (`config.json` + weights + tokenizer files) can provide one.
+    public let modelDirectory: (@Sendable (ModelDirectoryRequest) throws -> ModelDirectoryFiles)?
 
     public init(name: String, modelTypes: [String]? = nil, summary: String, capabilities: [Capability],
                 ownFileSuffixes: [String] = [], loadFile: (@Sendable (String) throws -> any LanguageModel)? = nil,
                 train: (@Sendable (TrainingRequest) throws -> JSONObject)? = nil,
+                modelDirectory: (@Sendable (ModelDirectoryRequest) throws -> ModelDirectoryFiles)? = nil,
                 load: @escaping @Sendable (ModelSource) throws -> any LanguageModel) {
         self.name = name
         self.modelTypes = modelTypes ?? [name]
@@ -57,6 +63,7 @@ public struct ArchitectureDescriptor: Sendable {
         self.ownFileSuffixes = ownFileSuffixes
         self.loadFile = loadFile
         self.train = train
+        self.modelDirectory = modelDirectory
         self.load = load
     }
 

@@ -10,16 +10,29 @@ public protocol Generating: LanguageModel {
 
 extension Generating {
     public func generate(prompt: [Int], options: GenerationOptions) throws -> [Int] {
+        try generateBySampling(prompt: prompt, options: options, onToken: { _ in })
+    }
+
+    /// The sampling loop: ``Sampler`` over ``LanguageModel/nextTokenLogProbs(context:)`` one token at
+    /// a time, `onToken` called with each new id; stops at EOS or `options.maxTokens`.
+    public func generateBySampling(prompt: [Int], options: GenerationOptions, onToken: (Int) -> Void) throws -> [Int] {
         try checkIDs(prompt)
         var sampler = Sampler(options: options)
         var ids = prompt
         for _ in 0..<options.maxTokens {
             let next = sampler.sample(logProbs: try nextTokenLogProbs(context: ids))
             ids.append(next)
+            onToken(next)
             if next == tokenizer.eosID { break }
         }
         return ids
     }
+}
+
+/// Generation that reports each new token as soon as it is chosen (the CLI streams its text).
+public protocol StreamingGenerating: Generating {
+    /// As ``Generating/generate(prompt:options:)``, calling `onToken` with each new id in order.
+    func generate(prompt: [Int], options: GenerationOptions, onToken: (Int) -> Void) throws -> [Int]
 }
 
 /// Sentence embeddings (mean pooling over the attention mask, L2-normalised: CLI.md).

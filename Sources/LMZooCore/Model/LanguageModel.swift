@@ -101,6 +101,8 @@ public enum ScoreKind: String, Sendable {
     /// `sum log P(x_i | x_{-i})`, each token masked in turn (BERT-style models): not comparable with a
     /// true log-likelihood, only among masked-LM models.
     case pseudoLogLikelihood = "pseudo-log-likelihood"
+    /// The model cannot score text (an encoder checkpoint without a language-model head).
+    case unavailable = "none"
 }
 
 /// The log-likelihood of a sequence, with the derived figures CLI.md names.

@@ -25,11 +25,7 @@ public struct HFVocabulary: Sendable, Equatable {
         let tokenizerJSON = Paths.join(directory, "tokenizer.json")
         if Paths.exists(tokenizerJSON) { return try fromTokenizerJSON(tokenizerJSON) }
         let vocabJSON = Paths.join(directory, "vocab.json"), mergesTXT = Paths.join(directory, "merges.txt")
-        if Paths.exists(vocabJSON) {
-            let vocab = try JSONFile.read(path: vocabJSON, limit: maxFileSize)
-            let merges = Paths.exists(mergesTXT) ? try mergesFromText(mergesTXT) : []
-            return try LocatedError.at(vocabJSON) { try HFVocabulary(kind: .bpe, vocabulary: vocab, merges: merges, added: []) }
-        }
+        if Paths.exists(vocabJSON) { return try readBPE(vocabJSON: vocabJSON, merges: mergesTXT) }
         let vocabTXT = Paths.join(directory, "vocab.txt")
         if Paths.exists(vocabTXT) {
             let tokens = try lines(vocabTXT)
@@ -37,6 +33,14 @@ public struct HFVocabulary: Sendable, Equatable {
             return HFVocabulary(kind: .wordPiece, tokens: tokens, merges: [], specialIDs: special)
         }
         throw LocatedError(path: directory, HFVocabularyError.noVocabulary)
+    }
+
+    /// A byte-level BPE vocabulary from a `{token: id}` file (`vocab.json`, OpenAI's `encoder.json`)
+    /// and a merges file (`merges.txt`, `vocab.bpe`; absent = no merges).
+    public static func readBPE(vocabJSON: String, merges mergesPath: String) throws -> HFVocabulary {
+        let vocab = try JSONFile.read(path: vocabJSON, limit: maxFileSize)
+        let merges = Paths.exists(mergesPath) ? try mergesFromText(mergesPath) : []
+        return try LocatedError.at(vocabJSON) { try HFVocabulary(kind: .bpe, vocabulary: vocab, merges: merges, added: []) }
     }
 
     init(kind: Kind, tokens: [String], merges: [String], specialIDs: Set<Int>) {

@@ -1,0 +1,85 @@
+import LMZooCore
+
+/// A GPT-2 model's hyper-parameters: `config.json` (`GPT2Config`'s keys) or GGUF's `gpt2.*` keys,
+/// else inferred from the tensor shapes.
+public struct GPTConfig: Equatable, Sendable {
+    /// V
+    public var vocabSize: Int
+    /// P: largest context (rows of `wpe`).
+    public var contextLength: Int
+    /// C
+    public var embeddingSize: Int
+    public var layerCount: Int
+    public var headCount: Int
+    /// Width of the MLP (`n_inner`, default 4C).
+    public var innerSize: Int
+    public var layerNormEpsilon: Float
+    /// `gelu_new` / `gelu_pytorch_tanh` (tanh approximation) or `gelu` (exact erf).
+    public var activation: String
+
+    /// `config.json` keys (transformers' `GPT2Config`).
+    enum Key {
+        static let vocabSize = "vocab_size", positions = "n_positions", embedding = "n_embd", layers = "n_layer"
+        static let heads = "n_head", inner = "n_inner", epsilon = "layer_norm_epsilon", activation = "activation_function"
+    }
+
+    /// From `config.json`; a missing or bad key is ``GPTError/badConfig(_:)``.
+    static func decode(_ object: JSONObject) throws -> GPTConfig {
+        func int(_ key: String) throws -> Int {
+            guard let value = object[key]?.intValue, value > 0 else { throw GPTError.badConfig("'\(key)' is missing or not a positive integer") }
+            return value
+        }
+        let embedding = try int(Key.embedding)
+        let inner = object[Key.inner]?.intValue ?? 4 * embedding
+        return GPTConfig(vocabSize: try int(Key.vocabSize), contextLength: try int(Key.positions), embeddingSize: embedding,
+                         layerCount: try int(Key.layers), headCount: try int(Key.heads), innerSize: inner,
+                         layerNormEpsilon: Float(object[Key.epsilon]?.doubleValue ?? 1e-5),
+                         activation: object[Key.activation]?.stringValue ?? "gelu_new")
+    }
+
+    /// From GGUF metadata (`gpt2.context_length`, ...), text values as GGUFReader leaves them.
+    static func decode(ggufMetadata metadata: [String: String], vocabSize: Int) throws -> GPTConfig {
+        func int(_ key: String) throws -> Int {
+            guard let text = metadata["gpt2." + key], let value = Int(text), value > 0 else {
+                throw GPTError.badConfig("GGUF key 'gpt2.\(key)' is missing or not a positive integer")
+            }
+            return value
+        }
+        let embedding = try int("embedding_length")
+        return GPTConfig(vocabSize: vocabSize, contextLength: try int("context_length"), embeddingSize: embedding,
+                         layerCount: try int("block_count"), headCount: try int("attention.head_count"),
+                         innerSize: (try? int("feed_forward_length")) ?? 4 * embedding,
+                         layerNormEpsilon: metadata["gpt2.attention.layer_norm_epsilon"].flatMap(Float.init) ?? 1e-5,
+                         activation: "gelu_new")
+    }
+
+    /// C / heads.
+    public var headDim: Int { embeddingSize / headCount }
+
+    func validate() throws {
+        guard embeddingSize % headCount == 0 else {
+            throw GPTError.badConfig("n_embd \(embeddingSize) is not a multiple of n_head \(headCount)")
+        }
+        guard ["gelu_new", "gelu_pytorch_tanh", "gelu"].contains(activation) else {
+            throw GPTError.badConfig("activation_function '\(activation)' is not supported (gelu_new, gelu_pytorch_tanh, gelu)")
+        }
+    }
+}
+
+/// Why a GPT-2 model could not be loaded or run.
+public enum GPTError: Error, Equatable, CustomStringConvertible {
+    case badConfig(String)
+    case missingTensor(String)
+    case badTensor(name: String, shape: [Int], expected: [Int])
+    case noTokenizer(String)
+
+    public var description: String {
+        switch self {
+        case let .badConfig(what): "GPT-2 config: \(what)"
+        case let .missingTensor(name): "GPT-2 checkpoint lacks tensor '\(name)' (also looked for transformer.\(name) and the GGUF name)"
+        case let .badTensor(name, shape, expected):
+            "tensor '\(name)' has shape \(Shape.describe(shape)), expected \(Shape.describe(expected))"
+        case let .noTokenizer(what): "GPT-2 tokenizer: \(what)"
+        }
+    }
+}

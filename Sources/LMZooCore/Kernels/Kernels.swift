@@ -1,0 +1,93 @@
+import COpenBLAS
+import Foundation
+
+/// Row-wise transformer math shared by the GPT and BERT plugins (`x` is row-major `(rows, dim)`).
+/// Elementwise work runs eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
+/// ``Attention``.
+public enum Kernels {
+    /// Threads the compressed matvec and other row-split kernels use (default: the CPUs, at most
+    /// OpenBLAS's thread count). Set once, before models run.
+    nonisolated(unsafe) public static var threadCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount,
+                                                                   BLAS.threadCount))
+
+    /// Calls `body(start, end)` on disjoint chunks covering `0..<count`, on up to ``threadCount``
+    /// threads; chunks are at least `minimumChunk` long.
+    public static func parallelChunks(_ count: Int, minimumChunk: Int, _ body: (Int, Int) -> Void) {
+        let chunks = min(threadCount, max(1, count / max(1, minimumChunk)))
+        if chunks <= 1 {
+            body(0, count)
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            // The chunks are disjoint; callers hand in raw pointers that each chunk uses in its own range.
+            nonisolated(unsafe) let work = escapable
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                work(count * chunk / chunks, count * (chunk + 1) / chunks)
+            }
+        }
+    }
+
+    /// `(rows, dim) += (dim)` broadcast over rows.
+    public static func addRowVector(_ vector: [Float], to x: UnsafeMutablePointer<Float>, rows: Int) {
+        vector.withUnsafeBufferPointer { v in
+            for r in 0..<rows { cblas_saxpy(Int32(v.count), 1, v.baseAddress!, 1, x + r * v.count, 1) }
+        }
+    }
+
+    /// `y += x` over `count` values (residual connections).
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        cblas_saxpy(Int32(count), 1, x, 1, y, 1)
+    }
+
+    /// Layer normalisation over the last dimension, `torch.nn.LayerNorm` semantics (biased variance):
+    /// `(rows, dim) -> (rows, dim)`, `out = (x - mean) / sqrt(var + eps) * gamma + beta`. `out` may be `x`.
+    public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, dim: Int, gamma: [Float], beta: [Float],
+                                 epsilon: Float, into out: UnsafeMutablePointer<Float>) {
+        precondition(gamma.count == dim && beta.count == dim, "layer norm parameters must have \(dim) values")
+        gamma.withUnsafeBufferPointer { g in
+            beta.withUnsafeBufferPointer { b in
+                for r in 0..<rows {
+                    let row = x + r * dim
+                    let mean = VectorMath.sum(row, count: dim) / Float(dim)
+                    let variance = VectorMath.sumOfSquaredDeviations(row, from: mean, count: dim) / Float(dim)
+                    let inverse = 1 / (variance + epsilon).squareRoot()
+                    let dst = out + r * dim
+                    for i in 0..<dim { dst[i] = (row[i] - mean) * inverse * g[i] + b[i] }
+                }
+            }
+        }
+    }
+
+    /// In place: GELU with the tanh approximation (`gelu_new`, GPT-2):
+    /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
+    public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.map(x, count: count) { v in
+            let inner = 0.797_884_560_802_865_4 * (v + 0.044715 * v * v * v)
+            return 0.5 * v * (1 + VectorMath.tanh(inner))
+        }
+    }
+
+    /// In place: exact GELU (`torch.nn.functional.gelu`, BERT): `0.5 x (1 + erf(x / sqrt 2))`
+    /// (erf to about 1.5e-7 absolute).
+    public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.map(x, count: count) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
+    }
+
+    /// In place: `softmax` of one row of `count` values (max-shifted).
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        let top = VectorMath.maximum(x, count: count)
+        VectorMath.map(x, count: count) { VectorMath.exp($0 - top) }
+        let scale = 1 / VectorMath.sum(x, count: count)
+        cblas_sscal(Int32(count), scale, x, 1)
+    }
+
+    /// In place: `log_softmax` of one row of `count` values.
+    public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        let top = VectorMath.maximum(x, count: count)
+        let total = VectorMath.sumOfExp(x, shift: top, count: count)
+        let shift = top + Foundation.log(total)
+        VectorMath.map(x, count: count) { $0 - shift }
+    }
+}

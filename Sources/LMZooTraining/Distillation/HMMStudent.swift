@@ -1,0 +1,71 @@
+import Foundation
+import LMZooCore
+import LMZooHMM
+
+/// A non-gradient student: a discrete HMM fitted by Baum-Welch to sequences sampled from the teacher
+/// (sequence-level distillation), sharing the teacher's vocabulary.
+public enum HMMStudent {
+    /// What a fit measured: KL(teacher || student) on held-out windows before and after, in nats/token.
+    public struct Report: Sendable {
+        public var klBefore: Double
+        public var klAfter: Double
+        public var sampledTokens: Int
+    }
+
+    /// Samples `samples` sequences of `length` tokens from `teacher` (each started from a token of
+    /// `ids` drawn by `seed`), fits an HMM of `states` states for `iterations` Baum-Welch iterations,
+    /// and evaluates it on `heldOut` (up to 8 windows of `window` tokens).
+    public static func distill(teacher: any LanguageModel, ids: [Int], heldOut: [Int], states: Int, samples: Int, length: Int,
+                               iterations: Int, window: Int, seed: UInt64) throws -> (model: HMMModel, report: Report) {
+        guard states > 0, samples > 0, length > 1, !ids.isEmpty else {
+            throw TrainingError.badOption(name: "states", value: String(states), reason: "states, samples and sample length must be positive")
+        }
+        var rng = SplitMix64(seed: seed)
+        var sequences: [[Int]] = []
+        for _ in 0..<samples {
+            var sequence = [ids[Int(rng.next() % UInt64(ids.count))]]
+            while sequence.count < length {
+                let logProbs = try teacher.nextTokenLogProbs(context: sequence)
+                var threshold = rng.nextUnitDouble(), chosen = logProbs.count - 1
+                for (id, logProb) in logProbs.enumerated() {
+                    threshold -= Double(exp(logProb))
+                    if threshold < 0 { chosen = id; break }
+                }
+                sequence.append(chosen)
+            }
+            sequences.append(sequence)
+        }
+        let V = teacher.tokenizer.vocabularySize
+        // One sequence of every id once: each symbol keeps a nonzero emission somewhere, so held-out text
+        // with a symbol the samples missed still has a probability (add-one-style smoothing).
+        sequences.append(Array(0..<V))
+        let symbols = (0..<V).map { teacher.tokenizer.token(for: $0) ?? "<\($0)>" }
+        let tokenizer = (try? HMMTokenizer(symbols: symbols)) ?? HMMTokenizer(idsOnly: V)
+        let model = try HMMModel(parameters: .random(numStates: states, vocabularySize: V, seed: seed), tokenizer: tokenizer)
+        let before = try kl(teacher: teacher, student: model, heldOut: heldOut, window: window)
+        try model.fit(sequences, iterations: iterations, tolerance: 0)
+        let after = try kl(teacher: teacher, student: model, heldOut: heldOut, window: window)
+        return (model, Report(klBefore: before, klAfter: after, sampledTokens: samples * length))
+    }
+
+    /// Writes the student in the HMM plugin's directory form (config.json, model.safetensors, vocab.json).
+    public static func write(_ model: HMMModel, to directory: String) throws { try HMMCheckpoint.save(model, directory: directory) }
+
+    /// Mean KL(teacher || student) over the next-token distributions of held-out windows (positions
+    /// after the first token of each window, where both models have context).
+    public static func kl(teacher: any LanguageModel, student: any LanguageModel, heldOut: [Int], window: Int) throws -> Double {
+        var total = 0.0, count = 0
+        for w in 0..<min(8, heldOut.count / window) {
+            let inputs = Array(heldOut[(w * window)..<((w + 1) * window)])
+            let rows = try teacher.nextTokenLogProbRows(inputs)
+            for t in 0..<inputs.count {
+                let q = try student.nextTokenLogProbs(context: Array(inputs[...t]))
+                for (v, logP) in rows[t].enumerated() where logP > -80 {
+                    total += Double(exp(logP)) * Double(logP - max(q[v], -80))
+                }
+                count += 1
+            }
+        }
+        return total / Double(max(count, 1))
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import LMZooCore
+
+/// A training text read once: its characters, and the SHA-256 of its bytes for the model card.
+public struct TrainingCorpus: Sendable {
+    public let path: String
+    public let text: String
+    public let sha256: String
+
+    /// Reads `path` as UTF-8; unreadable, invalid or empty text is a ``TrainingError/badCorpus(path:reason:)``.
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainingError.badCorpus(path: path, reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw TrainingError.badCorpus(path: path, reason: "not valid UTF-8") }
+        guard !text.isEmpty else { throw TrainingError.badCorpus(path: path, reason: "empty") }
+        self.path = path
+        self.text = text
+        sha256 = data.withUnsafeBytes { SHA256.hexDigest(of: $0) }
+    }
+
+    /// The distinct characters (grapheme clusters, as the LSTM plugin splits text), sorted by their
+    /// Unicode scalars: a character-level vocabulary, index = id.
+    public var characterVocabulary: [String] {
+        Set(text.map { String($0) }).sorted { $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
+    }
+
+    /// The text as ids of `vocabulary` (every character must be in it).
+    public func characterIDs(_ vocabulary: [String]) throws -> [Int] {
+        let index = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, $0) })
+        return try text.map { character in
+            guard let id = index[String(character)] else {
+                throw TrainingError.badCorpus(path: path, reason: "character \(String(character).debugDescription) is not in the vocabulary")
+            }
+            return id
+        }
+    }
+}
+
+/// `model.json` beside trained weights: how the model was made.
+public enum ModelCard {
+    /// Writes `directory/model.json` with the command, the corpus and its SHA-256, and `fields`.
+    public static func write(directory: String, command: String?, corpus: TrainingCorpus, fields: JSONObject) throws {
+        var card = JSONObject([("command", command.map(JSONValue.string) ?? .null), ("corpus", .string(corpus.path)),
+                               ("corpus_sha256", .string(corpus.sha256)), ("corpus_bytes", .int(corpus.text.utf8.count))])
+        for (key, value) in fields.entries { card[key] = value }
+        try AtomicFileWriter.write(Array((JSONValue.object(card).prettyText + "\n").utf8), to: Paths.join(directory, "model.json"))
+    }
+}
