@@ -2,6 +2,7 @@
 """Trains the bundled zoo models with lmzoo itself and writes their catalog cards (models/<name>/model.json).
 
     scripts/make_corpus.sh && swift build -c release && python3 scripts/build_zoo.py [NAME ...]
+    python3 scripts/build_zoo.py --card-only NAME ...   # cards of already trained folders
 
 Each card records the exact `lmzoo train` command, the sha256 of the training corpus and of every file,
 the parameter count, and the held-out bits per byte that `lmzoo bench NAME` reproduces. Standard library
@@ -35,6 +36,11 @@ BUNDLED = {
                                     "--context", "64", "--steps", "600", "--batch-size", "16", "--learning-rate", "0.003",
                                     "--seed", "1", "--quiet"],
                       "byte-level BPE (2048 ids, learnt from the corpus)", "2-layer GPT-2 (d=128, 4 heads, context 64)"),
+    "fortunes-bert": ("bert", ".", ["--vocab-size", "3000", "--hidden-size", "128", "--layers", "2", "--heads", "4",
+                                    "--context", "64", "--batch-size", "16", "--steps", "3000", "--learning-rate", "0.002",
+                                    "--seed", "1", "--quiet"],
+                      "WordPiece (3000 ids, uncased, chosen by frequency from the corpus)",
+                      "2-layer BERT masked LM (d=128, 4 heads, context 64); briefly trained: mostly predicts common tokens"),
     "fortunes-hmm": ("hmm", ".", ["--states", "64", "--iterations", "50", "--seed", "1"], "characters",
                      "64-state character HMM, Baum-Welch"),
 }
@@ -65,25 +71,34 @@ def write_card(folder, card):
 
 
 def bench_row(name):
+    environment = dict(os.environ, LMZOO_MODELS=os.path.join(ROOT, "models"))
     output = subprocess.run([LMZOO, "bench-model", name, "--corpus", HELDOUT], cwd=ROOT, check=True,
-                            stdout=subprocess.PIPE).stdout
+                            stdout=subprocess.PIPE, env=environment).stdout
     return json.loads(output)
 
 
-def build(name):
+def build(name, train=True):
     architecture, load_path, arguments, tokenizer, summary = BUNDLED[name]
     folder = os.path.join(ROOT, "models", name)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
     out = f"models/{name}" if load_path == "." else f"models/{name}/{load_path}"
     command = ["lmzoo", "train", architecture, "--corpus", TRAIN, "--out", out] + arguments
-    print(" ".join(command), file=sys.stderr)
-    subprocess.run([LMZOO] + command[1:], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    if train:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+        print(" ".join(command), file=sys.stderr)
+        subprocess.run([LMZOO] + command[1:], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    checkpoint = os.path.join(folder, "checkpoint.safetensors")  # optimizer state for --resume: not part of the model
+    if os.path.exists(checkpoint):
+        os.remove(checkpoint)
     trainer_card = None
     trainer_card_path = os.path.join(folder, "model.json")
     if os.path.exists(trainer_card_path):  # gradient recipes write their own card (command, data hash, final loss)
         with open(trainer_card_path) as handle:
             trainer_card = json.load(handle)
+        if "files" in trainer_card:  # already a catalog card (--card-only): keep what it recorded of training
+            trainer_card = trainer_card.get("training", {}).get("trainer")
+        else:
+            trainer_card["command"] = "lmzoo " + trainer_card["command"].split(" ", 1)[1]  # not the binary's build path
     card = {
         "name": name, "architecture": architecture, "summary": summary, "path": load_path, "tokenizer": tokenizer,
         "licence": LICENCE_TRAINED,
@@ -139,6 +154,10 @@ def build_pretrained(name):
 
 
 def main(names):
+    if names[:1] == ["--card-only"]:  # the model folders exist (trained earlier): rewrite their cards only
+        for name in names[1:]:
+            build(name, train=False)
+        return
     if names == ["--pretrained"]:
         for name in PRETRAINED:
             build_pretrained(name)

@@ -1,12 +1,29 @@
 import Foundation
-import LMZooCore
 
 /// The element-wise part of an LSTM step and the log-softmax normaliser, eight lanes at a time.
 ///
-/// `exp` and `tanh` are the kernels' ``VectorMath`` (Cephes's `expf`, within about 2 ulp), so sigmoid,
-/// tanh and log-sum-exp stay well inside the 1e-5 parity budget.
+/// `exp` is Cephes's `expf` (range reduction by ln 2 in two parts, degree-5 polynomial; within about
+/// 2 ulp of the true value), so sigmoid, tanh and log-sum-exp stay well inside the 1e-5 parity budget.
 enum LSTMCellMath {
     typealias V8 = SIMD8<Float>
+
+    @inline(__always)
+    static func exp(_ value: V8) -> V8 {
+        let x = clamp(value, -87.3, 88.3)
+        // n = round(x / ln 2) by the 1.5 * 2^23 trick; its bits minus the constant's are n as an integer.
+        let shifted = x * 1.442_695_040_888_963_4 + 12_582_912
+        let n = shifted - 12_582_912
+        let r = x - n * 0.693_359_375 + n * 2.121_944_40e-4
+        var p = V8(repeating: 1.987_569_150_0e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let y = p * r * r + r + 1
+        let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        return y * unsafeBitCast(bits, to: V8.self)
+    }
 
     @inline(__always)
     static func clamp(_ x: V8, _ low: Float, _ high: Float) -> V8 {
@@ -15,13 +32,11 @@ enum LSTMCellMath {
     }
 
     @inline(__always)
-    static func exp(_ x: V8) -> V8 { VectorMath.exp(x) }
+    static func sigmoid(_ x: V8) -> V8 { 1 / (1 + exp(-x)) }
 
+    /// `1 - 2 / (e^{2x} + 1)`.
     @inline(__always)
-    static func sigmoid(_ x: V8) -> V8 { 1 / (1 + VectorMath.exp(-x)) }
-
-    @inline(__always)
-    static func tanh(_ x: V8) -> V8 { VectorMath.tanh(x) }
+    static func tanh(_ x: V8) -> V8 { 1 - 2 / (exp(x + x) + 1) }
 
     @inline(__always)
     static func gate(_ x: V8, _ activation: LSTMGateActivation) -> V8 {
@@ -70,25 +85,18 @@ enum LSTMCellMath {
         }
     }
 
-    /// Adds `bias` to `row` in place (the decoder's bias, fused into this pass so that the logits are
-    /// read and written once more rather than twice) and returns `log(sum(exp(row)))`, max-shifted.
-    /// (V) + (V) -> (V), logsumexp
-    static func addBiasLogSumExp(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) -> Float {
+    /// `log(sum(exp(row)))`, max-shifted.
+    static func logSumExp(_ row: UnsafePointer<Float>, count: Int) -> Float {
         var top = -Float.infinity
         var j = 0
         var wide = V8(repeating: -.infinity)
         while j + 8 <= count {
-            let next = load(row + j) + load(bias + j)
-            store(next, row + j)
+            let next = load(row + j)
             wide = wide.replacing(with: next, where: next .> wide)
             j += 8
         }
         for lane in 0..<8 { top = max(top, wide[lane]) }
-        while j < count {
-            row[j] += bias[j]
-            top = max(top, row[j])
-            j += 1
-        }
+        while j < count { top = max(top, row[j]); j += 1 }
         guard top.isFinite else { return top }
         let shift = V8(repeating: top)
         var sums = V8(repeating: 0)

@@ -53,12 +53,10 @@ public final class LSTMModel: LanguageModel, Generating, @unchecked Sendable {
             return top
         }
         var logits = [Float](repeating: 0, count: config.vocabSize)
-        let total = top.withUnsafeBufferPointer { h in
-            logits.withUnsafeMutableBufferPointer { out in
-                network.decode(h.baseAddress!, rows: 1, into: out.baseAddress!)
-                return network.normalize(out.baseAddress!)
-            }
+        top.withUnsafeBufferPointer { h in
+            logits.withUnsafeMutableBufferPointer { network.decode(h.baseAddress!, rows: 1, into: $0.baseAddress!) }
         }
+        let total = logits.withUnsafeBufferPointer { LSTMCellMath.logSumExp($0.baseAddress!, count: $0.count) }
         return logits.map { $0 - total }
     }
 
@@ -114,7 +112,7 @@ public final class LSTMModel: LanguageModel, Generating, @unchecked Sendable {
                     network.decode(h.baseAddress! + first * H, rows: rows, into: logits.baseAddress!)
                     for r in 0..<rows {
                         let row = logits.baseAddress! + r * V
-                        let total = network.normalize(row)
+                        let total = LSTMCellMath.logSumExp(row, count: V)
                         try body((first + r) / B, (first + r) % B, row, total)
                     }
                     first += rows

@@ -88,22 +88,16 @@ struct LSTMNetwork: Sendable {
         }
     }
 
-    /// Decoder logits *without the bias* for `rows` rows of `hidden`: `(R, H)` -> `(R, V)`, into
-    /// `logits`; ``normalize(_:)`` adds the bias while it normalises, saving a pass over the logits.
+    /// Decoder logits for `rows` rows of `hidden` `(R, H)` -> `(R, V)`, into `logits`.
     func decode(_ hidden: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>) {
         let V = vocabularySize, H = hiddenSize
+        weights.decoderBias.withUnsafeBufferPointer { bias in
+            for row in 0..<rows { (logits + row * V).update(from: bias.baseAddress!, count: V) }
+        }
         // (R, H) x (H, V) -> (R, V)
         weights.decoderWeight.withUnsafeBufferPointer { w in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(V), Int32(H),
-                        1, hidden, Int32(H), w.baseAddress, Int32(H), 0, logits, Int32(V))
-        }
-    }
-
-    /// Adds the decoder bias to one row of ``decode(_:rows:into:)``'s logits `(V)` and returns their
-    /// log-sum-exp (the log-softmax normaliser).
-    func normalize(_ logits: UnsafeMutablePointer<Float>) -> Float {
-        weights.decoderBias.withUnsafeBufferPointer { bias in
-            LSTMCellMath.addBiasLogSumExp(logits, bias: bias.baseAddress!, count: vocabularySize)
+                        1, hidden, Int32(H), w.baseAddress, Int32(H), 1, logits, Int32(V))
         }
     }
 }
