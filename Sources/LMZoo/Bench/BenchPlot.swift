@@ -56,12 +56,15 @@ public enum BenchPlot {
             <g id="points">
 
             """
+        var labels = LabelPlacer()
         func point(_ row: BenchRow, y py: Double) -> String {
             let r = radius(row), colour = palette[row.architecture] ?? "#7f7f7f"
             let px = x(log10(row.tokensPerSecond))
             let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
+            let text = escape(row.model) + mark
+            let labelY = labels.place(x: px + r + 3, y: py + 4, characters: row.model.count + mark.count)
             return "<g class=\"model\"><circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"\(f(r))\" fill=\"\(colour)\" fill-opacity=\"0.45\" stroke=\"\(colour)\"/>"
-                + "<text x=\"\(f(px + r + 3))\" y=\"\(f(py + 4))\">\(escape(row.model))\(mark)</text></g>\n"
+                + "<text x=\"\(f(px + r + 3))\" y=\"\(f(labelY))\">\(text)</text></g>\n"
         }
         for row in rows { svg += point(row, y: y(row.bitsPerByte ?? 0)) }
         if !unscored.isEmpty {
@@ -100,5 +103,20 @@ public enum BenchPlot {
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// Moves point labels down until they do not overlap labels already placed (12 px sans-serif: about
+/// 6.6 px per character, 13 px per line).
+struct LabelPlacer {
+    private var boxes: [(left: Double, right: Double, baseline: Double)] = []
+
+    /// The baseline to draw a label of `characters` at, starting from `y`.
+    mutating func place(x: Double, y: Double, characters: Int) -> Double {
+        let right = x + 6.6 * Double(characters)
+        var baseline = y
+        while boxes.contains(where: { $0.left < right && x < $0.right && abs($0.baseline - baseline) < 13 }) { baseline += 13 }
+        boxes.append((x, right, baseline))
+        return baseline
     }
 }
