@@ -28,7 +28,7 @@ struct EmbedCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw FileError.system(path: file, action: "read", errno: ENOENT)
             }
-            guard let content = String(data: data, encoding: .utf8) else { throw LocatedError(path: file, ScoreInputError.notUTF8) }
+            guard let content = String(data: data, encoding: .utf8) else { throw LocatedError(path: file, CorpusError.notUTF8) }
             sentences += content.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
         }
         let start = Date()

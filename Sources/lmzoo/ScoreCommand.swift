@@ -67,16 +67,6 @@ struct ScoreCommand: ParsableCommand {
         if let text { return .text(text) }
         if let ids { return .ids(try IDList.parse(ids, source: "--ids")) }
         if let idsFile { return .ids(try IDList.read(file: idsFile)) }
-        let path = file!
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LocatedError(path: path, FileError.system(path: path, action: "read", errno: ENOENT))
-        }
-        guard let content = String(data: data, encoding: .utf8) else { throw LocatedError(path: path, ScoreInputError.notUTF8) }
-        return .text(content)
+        return .text(try CorpusText.read(file!))
     }
-}
-
-enum ScoreInputError: Error, CustomStringConvertible {
-    case notUTF8
-    var description: String { "not valid UTF-8 text" }
 }

@@ -77,11 +77,7 @@ public enum BenchMeasurement {
 
     /// The corpus as UTF-8 text; a clear error when it is absent, not UTF-8 or empty.
     static func readCorpus(_ path: String) throws -> String {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw LocatedError(path: path, FileError.system(path: path, action: "read", errno: ENOENT))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw LocatedError(path: path, CorpusError.notUTF8) }
+        let text = try CorpusText.read(path)
         guard !text.isEmpty else { throw LocatedError(path: path, BenchError.emptyCorpus) }
         return text
     }
@@ -121,6 +117,18 @@ public enum BenchMeasurement {
 public enum CorpusError: Error, Equatable, CustomStringConvertible {
     case notUTF8
     public var description: String { "not valid UTF-8 text" }
+}
+
+/// Reading a UTF-8 text file given on the command line (`score --file`, `bench --corpus`, `embed --file`).
+public enum CorpusText {
+    /// The file's text; a missing file or invalid UTF-8 is an error located at `path`.
+    public static func read(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LocatedError(path: path, FileError.system(path: path, action: "read", errno: ENOENT))
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw LocatedError(path: path, CorpusError.notUTF8) }
+        return text
+    }
 }
 
 /// The memory this process has used.
