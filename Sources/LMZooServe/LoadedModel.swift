@@ -25,21 +25,21 @@ final class LoadedModel: @unchecked Sendable {
         loadedAt = Date()
     }
 
-    /// Loads `source` (a catalog name or a path) with ``ModelLoader``, hashing the files at `path`.
-    /// Files replaced while it loads (seen by their stamps) make it start again, so the version names
-    /// exactly the files the model came from.
-    static func load(id: String, source: String, path: String, queueDepth: Int) throws -> LoadedModel {
+    /// Loads `source` with ``ModelLoader``, naming its version by the sha256 of its files. Files
+    /// replaced while it loads (seen by their stamps) make it start again, so the version names exactly
+    /// the files the model came from.
+    static func load(_ source: ModelSource, queueDepth: Int) throws -> LoadedModel {
         for _ in 0..<3 {
-            let before = try ModelFiles.scan(path)
-            let digest = try before.sha256()
+            let before = try ModelFiles.scan(source.path)
+            let version = String(try source.digest(of: before).prefix(16))
             let start = Date()
-            let model = try ModelLoader.load(source)
+            let model = try ModelLoader.load(source.source)
             let seconds = Date().timeIntervalSince(start)
-            guard try ModelFiles.scan(path) == before else { continue }
-            return LoadedModel(id: id, version: String(digest.prefix(16)), model: model,
-                               worker: ModelWorker(label: id, depth: queueDepth), files: before, loadSeconds: seconds)
+            guard try ModelFiles.scan(source.path) == before else { continue }
+            return LoadedModel(id: source.id, version: version, model: model,
+                               worker: ModelWorker(label: source.id, depth: queueDepth), files: before, loadSeconds: seconds)
         }
         throw ServeError(.conflict, type: "server_error", code: "files_changing",
-                         "\(path): the model's files kept changing while it loaded")
+                         "\(source.path): the model's files kept changing while it loaded")
     }
 }

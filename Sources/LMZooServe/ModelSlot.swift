@@ -14,11 +14,10 @@ final class ModelSlot: @unchecked Sendable {
         case replaced(old: LoadedModel, new: LoadedModel)
     }
 
-    let id: String
+    let model: ModelSource
+    var id: String { model.id }
     /// The catalog name or path the model was given as.
-    let source: String
-    /// The file or directory whose files make the model's version.
-    let path: String
+    var source: String { model.source }
     private let queueDepth: Int
     private let reloadQueue: DispatchQueue
     private let lock = NSLock()
@@ -27,13 +26,11 @@ final class ModelSlot: @unchecked Sendable {
     private var checkedFiles: ModelFiles
     private var error: String?
 
-    init(id: String, source: String, path: String, queueDepth: Int) throws {
-        self.id = id
-        self.source = source
-        self.path = path
+    init(source: ModelSource, queueDepth: Int) throws {
+        model = source
         self.queueDepth = queueDepth
-        reloadQueue = DispatchQueue(label: "lmzoo.serve.reload.\(id)")
-        loaded = try LoadedModel.load(id: id, source: source, path: path, queueDepth: queueDepth)
+        reloadQueue = DispatchQueue(label: "lmzoo.serve.reload.\(source.id)")
+        loaded = try LoadedModel.load(source, queueDepth: queueDepth)
         checkedFiles = loaded.files
     }
 
@@ -54,16 +51,16 @@ final class ModelSlot: @unchecked Sendable {
     private func reloadNow(force: Bool) throws -> Outcome {
         let old = current
         do {
-            let files = try ModelFiles.scan(path)
+            let files = try ModelFiles.scan(model.path)
             if !force, files == lock.withLock({ checkedFiles }) { return .unchanged(old) }
-            if try String(files.sha256().prefix(16)) == old.version {
+            if try String(model.digest(of: files).prefix(16)) == old.version {
                 lock.withLock {
                     checkedFiles = files
                     error = nil
                 }
                 return .unchanged(old)
             }
-            let new = try LoadedModel.load(id: id, source: source, path: path, queueDepth: queueDepth)
+            let new = try LoadedModel.load(model, queueDepth: queueDepth)
             lock.withLock {
                 loaded = new
                 checkedFiles = new.files

@@ -1,5 +1,6 @@
 import Hummingbird
 import LMZoo
+import NIOCore
 
 /// An error answered as OpenAI does: `{"error":{"message","type","code"}}` with a 4xx/5xx status.
 public struct ServeError: Error, CustomStringConvertible, Sendable {
@@ -54,6 +55,9 @@ public struct ServeError: Error, CustomStringConvertible, Sendable {
     /// status, anything else a 500.
     static func from(_ error: any Error) -> ServeError {
         if let serve = error as? ServeError { return serve }
+        if error is NIOTooManyBytesError {
+            return ServeError(.contentTooLarge, code: "body_too_large", "the request body is larger than the server accepts (lmzoo serve --max-body-bytes)")
+        }
         if let http = error as? HTTPError {
             let code = switch http.status {
             case .notFound: "not_found"

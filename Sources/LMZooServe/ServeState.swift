@@ -52,10 +52,9 @@ final class ServeState: Sendable {
         let bytes = Array(json.compactText.utf8)
         guard useCache else { return respond(request, body: bytes, etag: nil, loaded: loaded, cache: nil) }
         metrics.cache(hit: false, route: route, model: loaded.id)
-        // A reload that finished meanwhile has dropped this version's entries: keep it out of the cache then.
-        let entry = pool.slots.first { $0.id == loaded.id }?.current === loaded
-            ? cache.store(key, version: loaded.cacheVersion, body: bytes)
-            : ResultCache.Entry(body: bytes, etag: ResultCache.etag(of: bytes), version: loaded.cacheVersion, stored: Date())
+        let entry = cache.store(key, version: loaded.cacheVersion, body: bytes)
+        // A reload that swapped versions meanwhile has dropped the old version's entries: this one goes too.
+        if (try? pool.slot(loaded.id).current) !== loaded { cache.drop(version: loaded.cacheVersion) }
         metrics.cacheBytes(cache.heldBytes)
         return respond(request, body: bytes, etag: entry.etag, loaded: loaded, cache: "miss")
     }

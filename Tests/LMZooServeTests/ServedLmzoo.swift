@@ -3,7 +3,7 @@ import LMZooCore
 import LMZooTestSupport
 
 /// An `lmzoo serve` child process on loopback (a free port), stopped with SIGTERM; and curl against it.
-final class ServedLmzoo {
+final class ServedLmzoo: @unchecked Sendable {
     /// The `lmzoo` binary beside the test bundle.
     static let executable: String = {
         let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
@@ -19,7 +19,7 @@ final class ServedLmzoo {
     init(_ arguments: [String]) throws {
         scratch = try Fixtures.scratchDirectory("serve")
         let log = scratch + "/stderr.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
         process.standardOutput = FileHandle.nullDevice
@@ -121,3 +121,11 @@ func dropping(_ keys: [String], from value: JSONValue?) -> JSONValue? {
 
 /// JSON text of a request body.
 func body(_ value: JSONValue) -> String { value.compactText }
+
+/// A list that threads append to.
+final class LockedList<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Element] = []
+    var items: [Element] { lock.withLock { stored } }
+    func append(_ item: Element) { lock.withLock { stored.append(item) } }
+}
