@@ -15,7 +15,7 @@ final class ServeMetrics: Sendable {
         registry.makeCounter(name: "lmzoo_requests_total", labels: [("route", route), ("model", model), ("status", String(status))],
                              help: "Requests answered, by route, model and HTTP status").increment()
         registry.makeDurationHistogram(name: "lmzoo_request_duration_seconds", labels: [("route", route), ("model", model)],
-                                       buckets: Self.latencyBuckets, help: "Time to answer a request (to the last byte for streams)")
+                                       buckets: Self.latencyBuckets, help: "Time until the response head (for streamed completions: until the stream starts)")
             .record(.nanoseconds(Int64(seconds * 1e9)))
     }
 
