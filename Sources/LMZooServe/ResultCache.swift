@@ -14,12 +14,24 @@ final class ResultCache: @unchecked Sendable {
         let stored: Date
     }
 
+    /// A cached entry in the recency list (most recent at `newest`).
+    private final class Node {
+        let key: String
+        let entry: Entry
+        var older: Node?
+        var newer: Node?
+        init(key: String, entry: Entry) {
+            self.key = key
+            self.entry = entry
+        }
+    }
+
     private let capacity: Int
     private let ttl: Double
     private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    /// Keys, least recently used first.
-    private var order: [String] = []
+    private var nodes: [String: Node] = [:]
+    private var oldest: Node?
+    private var newest: Node?
     private var bytes = 0
 
     init(capacity: Int, ttl: Double) {
@@ -43,13 +55,14 @@ final class ResultCache: @unchecked Sendable {
     /// The entry for `key` if it is there and fresh (marks it recently used).
     func lookup(_ key: String) -> Entry? {
         lock.withLock {
-            guard let entry = entries[key] else { return nil }
-            guard Date().timeIntervalSince(entry.stored) < ttl else {
-                remove(key)
+            guard let node = nodes[key] else { return nil }
+            guard Date().timeIntervalSince(node.entry.stored) < ttl else {
+                remove(node)
                 return nil
             }
-            touch(key)
-            return entry
+            unlink(node)
+            append(node)
+            return node.entry
         }
     }
 
@@ -59,11 +72,12 @@ final class ResultCache: @unchecked Sendable {
         let entry = Entry(body: body, etag: Self.etag(of: body), version: version, stored: Date())
         guard body.count <= capacity else { return entry }
         lock.withLock {
-            if entries[key] != nil { remove(key) }
-            entries[key] = entry
-            order.append(key)
+            if let existing = nodes[key] { remove(existing) }
+            let node = Node(key: key, entry: entry)
+            nodes[key] = node
+            append(node)
             bytes += body.count
-            while bytes > capacity, let oldest = order.first { remove(oldest) }
+            while bytes > capacity, let oldest { remove(oldest) }
         }
         return entry
     }
@@ -71,19 +85,31 @@ final class ResultCache: @unchecked Sendable {
     /// Drops every entry of model version `version`.
     func drop(version: String) {
         lock.withLock {
-            for (key, entry) in entries where entry.version == version { remove(key) }
+            for node in nodes.values where node.entry.version == version { remove(node) }
         }
     }
 
-    private func touch(_ key: String) {
-        if let index = order.lastIndex(of: key) { order.remove(at: index) }
-        order.append(key)
+    /// Puts `node` at the most recent end.
+    private func append(_ node: Node) {
+        node.older = newest
+        node.newer = nil
+        newest?.newer = node
+        newest = node
+        if oldest == nil { oldest = node }
     }
 
-    private func remove(_ key: String) {
-        guard let entry = entries.removeValue(forKey: key) else { return }
-        bytes -= entry.body.count
-        if let index = order.lastIndex(of: key) { order.remove(at: index) }
+    /// Takes `node` out of the recency list.
+    private func unlink(_ node: Node) {
+        if let older = node.older { older.newer = node.newer } else { oldest = node.newer }
+        if let newer = node.newer { newer.older = node.older } else { newest = node.older }
+        node.older = nil
+        node.newer = nil
+    }
+
+    private func remove(_ node: Node) {
+        unlink(node)
+        nodes[node.key] = nil
+        bytes -= node.entry.body.count
     }
 
     /// `value` with every object's keys sorted, so equal requests give equal keys.

@@ -13,6 +13,8 @@ final class ServeState: Sendable {
 
     init(config: ServerConfig) throws {
         self.config = config
+        BLAS.threadCount = config.blasThreads
+        Kernels.threadCount = config.blasThreads
         pool = try ModelPool(sources: config.models, queueDepth: config.queueDepth)
         cache = ResultCache(capacity: config.cacheBytes, ttl: config.cacheTTL)
         for slot in pool.slots { metrics.loaded(model: slot.id, seconds: slot.current.loadSeconds) }

@@ -20,6 +20,10 @@ public struct ServerConfig: Sendable {
     public var queueDepth = 64
     /// Largest request body accepted (413 above it).
     public var maxBodyBytes = 1 << 20
+    /// OpenBLAS (and compressed-weight kernel) threads per model call. 1 by default: each model already has a worker thread, and the
+    /// HTTP threads and other models share the cores (measured: 2-3x the requests/s of 2 BLAS threads
+    /// on 2 busy cores, scripts/bench_serve.py).
+    public var blasThreads = 1
 
     public init() {}
 }

@@ -24,14 +24,15 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("request-timeout"), help: "Seconds a request may wait and run (504 after).") var requestTimeout = 60.0
     @Option(name: .customLong("queue-depth"), help: "Requests waiting or running per model before 429.") var queueDepth = 64
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body (413 above).") var maxBodyBytes = 1 << 20
+    @Option(name: .customLong("blas-threads"), help: "OpenBLAS threads per model call (each model has its own worker).") var blasThreads = 1
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one model with --models") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard cacheBytes >= 0, cacheTTL > 0 else { throw ValidationError("--cache-bytes must not be negative and --cache-ttl must be positive") }
         guard watch.map({ $0 > 0 }) ?? true else { throw ValidationError("--watch must be positive") }
-        guard maxTokensCap >= 0, requestTimeout > 0, queueDepth >= 1, maxBodyBytes >= 1 else {
-            throw ValidationError("--max-tokens-cap, --request-timeout, --queue-depth and --max-body-bytes must be positive")
+        guard maxTokensCap >= 0, requestTimeout > 0, queueDepth >= 1, maxBodyBytes >= 1, blasThreads >= 1 else {
+            throw ValidationError("--max-tokens-cap, --request-timeout, --queue-depth, --max-body-bytes and --blas-threads must be positive")
         }
     }
 
@@ -47,6 +48,7 @@ struct ServeCommand: ParsableCommand {
         config.requestTimeout = requestTimeout
         config.queueDepth = queueDepth
         config.maxBodyBytes = maxBodyBytes
+        config.blasThreads = blasThreads
         let server = try LMZooServer(config: config)
         let served = server.models.map { "\($0.id) (\($0.version))" }.joined(separator: ", ")
         let host = host
