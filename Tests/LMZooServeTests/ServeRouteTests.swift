@@ -224,6 +224,25 @@ import Testing
         #expect(answer.status == 504 && answer.json?["error"]?["code"] == "timeout", "\(answer.body)")
     }
 
+    @Test func sigtermLetsTheRequestInFlightFinish() throws {
+        let server = try ServedLmzoo(["--models", "fortunes-bert", "--cache-bytes", "0"])
+        let text = String(repeating: "a fool and his money are soon parted ", count: 2)
+        let request = body(["model": "fortunes-bert", "text": .string(text)])
+        let statuses = LockedList<Int>()
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            statuses.append((try? server.curl("/v1/score", json: request).status) ?? -1)
+            finished.signal()
+        }.start()
+        // Wait until the request is with the model, then ask the server to stop.
+        for _ in 0..<200 where (try? server.curl("/health").json?["models"]?.arrayValue?.first?["queued"]?.intValue) != 1 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(server.stop() == 0)
+        finished.wait()
+        #expect(statuses.items == [200])
+    }
+
     @Test func badStartsFailWithOneLine() throws {
         let missing = try runProcess(ServedLmzoo.executable, ["serve", "--port", "0", "--models", "/nonexistent/model.gguf"])
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/model.gguf"))
