@@ -14,10 +14,10 @@ final class ModelSlot: @unchecked Sendable {
         case replaced(old: LoadedModel, new: LoadedModel)
     }
 
-    let model: ModelSource
-    var id: String { model.id }
+    let modelSource: ModelSource
+    var id: String { modelSource.id }
     /// The catalog name or path the model was given as.
-    var source: String { model.source }
+    var source: String { modelSource.source }
     private let queueDepth: Int
     private let reloadQueue: DispatchQueue
     private let lock = NSLock()
@@ -27,7 +27,7 @@ final class ModelSlot: @unchecked Sendable {
     private var error: String?
 
     init(source: ModelSource, queueDepth: Int) throws {
-        model = source
+        modelSource = source
         self.queueDepth = queueDepth
         reloadQueue = DispatchQueue(label: "lmzoo.serve.reload.\(source.id)")
         loaded = try LoadedModel.load(source, queueDepth: queueDepth)
@@ -51,16 +51,16 @@ final class ModelSlot: @unchecked Sendable {
     private func reloadNow(force: Bool) throws -> Outcome {
         let old = current
         do {
-            let files = try ModelFiles.scan(model.path)
+            let files = try ModelFiles.scan(modelSource.path)
             if !force, files == lock.withLock({ checkedFiles }) { return .unchanged(old) }
-            if try String(model.digest(of: files).prefix(16)) == old.version {
+            if try String(modelSource.digest(of: files).prefix(16)) == old.version {
                 lock.withLock {
                     checkedFiles = files
                     error = nil
                 }
                 return .unchanged(old)
             }
-            let new = try LoadedModel.load(model, queueDepth: queueDepth)
+            let new = try LoadedModel.load(modelSource, queueDepth: queueDepth)
             lock.withLock {
                 loaded = new
                 checkedFiles = new.files

@@ -17,6 +17,31 @@ final class ModelWorker: @unchecked Sendable {
     init(label: String, depth: Int) {
         queue = DispatchQueue(label: "lmzoo.serve.\(label)", qos: .userInitiated)
         self.depth = depth
+        Self.registry.add(self)
+    }
+
+    /// Every worker made, weakly (one with calls queued is kept alive by them).
+    private static let registry = Registry()
+
+    /// Waits until every worker's calls are done: once the server takes no more requests, so that the
+    /// process never exits under a running model call (one that outlived its request's timeout).
+    static func drainAll() {
+        for worker in registry.live() { worker.queue.sync {} }
+    }
+
+    private final class Registry: @unchecked Sendable {
+        private struct Weak { weak var worker: ModelWorker? }
+        private let lock = NSLock()
+        private var workers: [Weak] = []
+
+        func add(_ worker: ModelWorker) {
+            lock.withLock {
+                workers.removeAll { $0.worker == nil }
+                workers.append(Weak(worker: worker))
+            }
+        }
+
+        func live() -> [ModelWorker] { lock.withLock { workers.compactMap(\.worker) } }
     }
 
     /// Calls waiting or running now.

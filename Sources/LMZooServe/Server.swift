@@ -30,7 +30,10 @@ public struct LMZooServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "lmzoo"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? config.port) })
         let watcher = config.watchInterval.map { interval in Task { [state] in await state.watch(every: interval) } }
-        defer { watcher?.cancel() }
+        defer {
+            watcher?.cancel()
+            ModelWorker.drainAll()
+        }
         try await app.runService()
     }
 }
