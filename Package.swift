@@ -22,6 +22,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `lmzoo serve` only (LMZooServe and the executable): the HTTP server and Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -51,15 +54,21 @@ let package = Package(
         .target(
             name: "LMZoo",
             dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+        // `lmzoo serve`: the HTTP inference service (model pool, result cache, routes, metrics).
+        .target(
+            name: "LMZooServe",
+            dependencies: ["LMZoo", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Prometheus", package: "swift-prometheus")]),
         .executableTarget(
             name: "lmzoo",
-            dependencies: ["LMZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["LMZoo", "LMZooServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore"]),
         // Fixtures live in Tests/Fixtures (made by the scripts beside them) and are found via #filePath.
         .target(name: "LMZooTestSupport", dependencies: ["LMZooFormats"], path: "Tests/LMZooTestSupport"),
         .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZooTestSupport"]),
         .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooServeTests", dependencies: ["LMZooServe", "LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooLSTM", "LMZooHMM", "LMZoo", "LMZooTestSupport"]),
     ]

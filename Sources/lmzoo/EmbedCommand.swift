@@ -38,7 +38,7 @@ struct EmbedCommand: ParsableCommand {
         let perSecond = compute > 0 ? Double(sentences.count) / compute : 0
         if output.json {
             Console.printJSON([
-                "embeddings": .array(embeddings.map { .array($0.map { .double(Double($0)) }) }),
+                "embeddings": ResultJSON.embeddings(embeddings),
                 "dimension": .int(embeddings.first?.count ?? 0),
                 "timings": ["load_s": .double(loadSeconds), "compute_s": .double(compute), "sentences_per_s": .double(perSecond)],
             ])

@@ -21,9 +21,7 @@ struct FillMaskCommand: ParsableCommand {
         }
         let masks = try model.fillMask(text, topK: topK)
         if output.json {
-            Console.printJSON(["masks": .array(masks.map {
-                ["position": .int($0.position), "candidates": .array($0.candidates.map(\.json))]
-            })])
+            Console.printJSON(ResultJSON.fillMask(masks))
         } else {
             Console.printTable([["position", "id", "token", "logprob"]] + masks.flatMap { mask in
                 mask.candidates.map { [String(mask.position), String($0.id), $0.token, String(format: "%.4f", $0.logProb)] }

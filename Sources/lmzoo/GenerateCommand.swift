@@ -30,31 +30,15 @@ struct GenerateCommand: ParsableCommand {
         let options = GenerationOptions(maxTokens: maxTokens, greedy: greedy, temperature: temperature, topK: topK, topP: topP, seed: seed)
         let start = Date()
         var firstTokenAt: Date?
-        let ids: [Int]
-        if let streaming = model as? any StreamingGenerating {
-            // Text streams to stdout as tokens come (not with --json); a token that ends inside a
-            // UTF-8 sequence waits for the next one.
-            var printed = model.tokenizer.decode(promptIDs)
-            var newIDs: [Int] = []
-            if !output.json { writeOut(printed) }
-            ids = try streaming.generate(prompt: promptIDs, options: options) { id in
-                if firstTokenAt == nil { firstTokenAt = Date() }
-                guard !output.json else { return }
-                newIDs.append(id)
-                let text = model.tokenizer.decode(promptIDs + newIDs)
-                if !text.hasSuffix("\u{FFFD}"), text.hasPrefix(printed) {
-                    writeOut(String(text.dropFirst(printed.count)))
-                    printed = text
-                }
-            }
-            if !output.json {
-                let text = model.tokenizer.decode(ids)
-                if text.hasPrefix(printed) { writeOut(String(text.dropFirst(printed.count))) }
-                writeOut("\n")
-            }
-        } else {
-            ids = try model.generate(prompt: promptIDs, options: options)
+        // Text streams to stdout as tokens come (not with --json).
+        var detokenizer = IncrementalDetokenizer(tokenizer: model.tokenizer, prompt: promptIDs)
+        if !output.json { writeOut(detokenizer.printed) }
+        let (ids, streamed) = try model.generateReporting(prompt: promptIDs, options: options) { id in
+            if firstTokenAt == nil { firstTokenAt = Date() }
+            if !output.json { writeOut(detokenizer.append(id)) }
         }
+        if !streamed { firstTokenAt = nil }
+        if !output.json { writeOut(detokenizer.finish(ids: ids) + "\n") }
         let end = Date()
         let newTokens = ids.count - promptIDs.count
         // Prefill = until the first new token; decode = the rest, per token after the first.
@@ -68,8 +52,6 @@ struct GenerateCommand: ParsableCommand {
                             "prefill_tokens_per_s": .double(Double(promptIDs.count) / max(prefillSeconds, 1e-9)),
                             "decode_ms_per_token": .double(decodeSeconds * 1000 / Double(decodeTokens))],
             ])
-        } else if !(model is any StreamingGenerating) {
-            print(model.tokenizer.decode(ids))
         }
     }
 }

@@ -35,8 +35,3 @@ enum IDList {
         return try parse(text, source: file)
     }
 }
-
-extension TokenPrediction {
-    /// `{"id","token","logprob"}` as CLI.md names the fields.
-    var json: JSONValue { ["id": .int(id), "token": .string(token), "logprob": .double(logProb)] }
-}

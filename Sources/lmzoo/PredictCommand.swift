@@ -21,7 +21,7 @@ struct PredictCommand: ParsableCommand {
         let context = try ids.map { try IDList.parse($0, source: "--ids") } ?? model.tokenizer.encode(text!)
         let next = try model.predict(context: context, topK: topK)
         if output.json {
-            Console.printJSON(["ids": .array(context.map { .int($0) }), "next": .array(next.map(\.json))])
+            Console.printJSON(ResultJSON.predict(context: context, next: next))
         } else {
             Console.printTable([["id", "token", "logprob"]] + next.map { [String($0.id), $0.token, String(format: "%.4f", $0.logProb)] })
         }

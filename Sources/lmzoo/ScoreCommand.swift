@@ -38,12 +38,7 @@ struct ScoreCommand: ParsableCommand {
         }
         let compute = Date().timeIntervalSince(start) / Double(`repeat`)
         if output.json {
-            var json = JSONObject([
-                ("tokens", .int(result.tokenCount)), ("logprob", .double(result.logProb)), ("log10prob", .double(result.log10Prob)),
-                ("perplexity", result.perplexity.map(JSONValue.double) ?? .null),
-            ])
-            if let bpb = result.bitsPerByte { json["bits_per_byte"] = .double(bpb) }
-            if perToken { json["per_token"] = .array(result.perToken.map(JSONValue.double)) }
+            var json = ResultJSON.score(result, perToken: perToken)
             json["timings"] = ["load_s": .double(loadSeconds), "compute_s": .double(compute),
                                "tokens_per_s": .double(compute > 0 ? Double(result.tokenCount) / compute : 0)]
             Console.printJSON(.object(json))

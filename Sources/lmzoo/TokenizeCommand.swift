@@ -11,11 +11,11 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let (model, _) = try modelOptions.load()
-        let ids = try model.tokenizer.encode(text)
-        let tokens = ids.map { model.tokenizer.token(for: $0) ?? "" }
         if output.json {
-            Console.printJSON(["ids": .array(ids.map { .int($0) }), "tokens": .array(tokens.map { .string($0) })])
+            Console.printJSON(try ResultJSON.tokenize(text, with: model.tokenizer))
         } else {
+            let ids = try model.tokenizer.encode(text)
+            let tokens = ids.map { model.tokenizer.token(for: $0) ?? "" }
             Console.printTable([["id", "token"]] + zip(ids, tokens).map { [String($0), $1] })
         }
     }
