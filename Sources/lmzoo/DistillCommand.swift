@@ -76,8 +76,7 @@ struct DistillCommand: ParsableCommand {
         let distiller = try Distiller(teacher: teacherModel, student: studentModel, settings: settings)
         distiller.teacherCache = cache
         let report = try distiller.run(ids: ids, progress: quiet ? nil : ProgressBar(total: steps))
-        let teacherDirectory = Paths.isDirectory(teacher) ? teacher : Paths.directory(of: teacher)
-        try Students.write(studentModel, to: out, teacher: teacherModel, teacherDirectory: teacherDirectory)
+        try Students.write(studentModel, to: out, teacher: teacherModel, teacherDirectory: try teacherDirectory())
         let result = JSONObject([
             ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
             ("teacher_perplexity", .double(report.teacherPerplexity)), ("student_perplexity", .double(report.studentPerplexity)),
@@ -115,11 +114,21 @@ struct DistillCommand: ParsableCommand {
         print(result)
     }
 
+    /// The teacher's file or directory (a catalog name resolved).
+    func teacherPath() throws -> String {
+        Paths.exists(teacher) ? teacher : try Catalog.standard()?.entry(named: teacher)?.modelPath ?? teacher
+    }
+
+    /// The directory with the teacher's companion files (tokenizer).
+    func teacherDirectory() throws -> String {
+        let path = try teacherPath()
+        return Paths.isDirectory(path) ? path : Paths.directory(of: path)
+    }
+
     /// `--teacher-cache DIR`: the cache keyed by the teacher's files, the corpus, the window and `--cache-top-k`.
     func openCache(_ teacherModel: any LanguageModel, corpus text: TrainingCorpus) throws -> TeacherCache? {
         guard let teacherCache else { return nil }
-        let teacherPath = Paths.exists(teacher) ? teacher : try Catalog.standard()?.entry(named: teacher)?.modelPath ?? teacher
-        let settings = TeacherCache.Settings(teacher: try TeacherCache.fingerprint(ofModelAt: teacherPath), corpus: text.sha256, window: context,
+        let settings = TeacherCache.Settings(teacher: try TeacherCache.fingerprint(ofModelAt: try teacherPath()), corpus: text.sha256, window: context,
                                              vocabulary: teacherModel.tokenizer.vocabularySize, topK: cacheTopK)
         return try TeacherCache(root: teacherCache, settings: settings)
     }
@@ -135,8 +144,7 @@ struct DistillCommand: ParsableCommand {
         var settings = NGramStudent.Settings()
         (settings.order, settings.topK, settings.topP, settings.window) = (order, topK, topP, context)
         let (model, report) = try NGramStudent.distill(teacher: teacherModel, ids: ids, settings: settings, cache: cache)
-        let teacherDirectory = Paths.isDirectory(teacher) ? teacher : try Catalog.standard()?.entry(named: teacher).map { Paths.directory(of: $0.modelPath) }
-        try NGramStudent.write(model, to: out, teacherDirectory: teacherDirectory ?? Paths.directory(of: teacher))
+        try NGramStudent.write(model, to: out, teacherDirectory: try teacherDirectory())
         let result = JSONObject([
             ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
             ("kl_hard_counts", .double(report.klHardCounts)),
