@@ -165,7 +165,7 @@ public enum NGramStudent {
     /// teacher's tokens as ``NGramWordForms`` spells them, and text is split on white space.
     public static func write(_ student: TokenizedNGramModel, to directory: String, teacherDirectory: String?) throws {
         try TrainedModelDirectory.create(directory)
-        try student.model.writeARPA(to: Paths.join(directory, "model.arpa.gz"))
+        try student.model.writeARPA(to: Paths.join(directory, "model.arpa.gz"), gzipLevel: 1)  // level 9 took half the run
         let copied = try Students.copyByteLevelBPEFiles(from: teacherDirectory, to: directory)
             .contains { $0 == "vocab.json" || $0 == "tokenizer.json" }
         let config = JSONObject([

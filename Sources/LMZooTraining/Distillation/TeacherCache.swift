@@ -147,32 +147,40 @@ public final class TeacherCache {
         guard bytes.count == payload + 64, Array(bytes[0..<8]) == Self.magic,
               String(decoding: bytes[payload...], as: UTF8.self) == SHA256.hexDigest(of: Array(bytes[..<payload]))
         else { return nil }
-        func u32(_ offset: Int) -> UInt32 { bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
-        guard u32(8) == Self.version, u32(12) == UInt32(T), u32(16) == UInt32(V), u32(20) == UInt32(k),
-              u32(24) == UInt32(truncatingIfNeeded: start), u32(28) == UInt32(truncatingIfNeeded: UInt64(start) >> 32),
-              (0..<T).allSatisfy({ u32(headerSize + 4 * $0) == UInt32(truncatingIfNeeded: inputs[$0]) })
-        else { return nil }
-        let idsAt = headerSize + 4 * T, halvesAt = idsAt + 4 * T * k
-        var raw = [Float](repeating: 0, count: T * V)
-        for t in 0..<T {
-            var keptMass = 0.0
+        return bytes.withUnsafeBytes { raw -> [Float]? in
+            func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+            guard u32(8) == Self.version, u32(12) == UInt32(T), u32(16) == UInt32(V), u32(20) == UInt32(k),
+                  u32(24) == UInt32(truncatingIfNeeded: start), u32(28) == UInt32(truncatingIfNeeded: UInt64(start) >> 32),
+                  (0..<T).allSatisfy({ u32(headerSize + 4 * $0) == UInt32(truncatingIfNeeded: inputs[$0]) })
+            else { return nil }
+            let idsAt = headerSize + 4 * T, halvesAt = idsAt + 4 * T * k
+            var raw32 = [Float](repeating: 0, count: T * V)
             var seen = [Bool](repeating: false, count: V)
-            for j in 0..<k {
-                let id = Int(u32(idsAt + 4 * (t * k + j)))
-                let offset = halvesAt + 2 * (t * k + j)
-                let value = Float(Float16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8))
-                guard id < V, !seen[id], value.isFinite || value == -.infinity else { return nil }
-                seen[id] = true
-                raw[t * V + id] = value
-                keptMass += Double(exp(value))
+            for t in 0..<T {
+                var keptMass = 0.0
+                if k < V { for id in 0..<V { seen[id] = false } }
+                for j in 0..<k {
+                    let id = Int(u32(idsAt + 4 * (t * k + j)))
+                    let half = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: halvesAt + 2 * (t * k + j), as: UInt16.self))
+                    let value = Float(Float16(bitPattern: half))
+                    guard id < V, value.isFinite else { return nil }
+                    if k < V {
+                        guard !seen[id] else { return nil }
+                        seen[id] = true
+                        keptMass += Double(exp(value))
+                    }
+                    raw32[t * V + id] = value
+                }
+                if k < V {
+                    let tail = Float(log(max(1 - keptMass, 1e-12) / Double(V - k)))
+                    for id in 0..<V where !seen[id] { raw32[t * V + id] = tail }
+                }
             }
-            if k < V {
-                let tail = Float(log(max(1 - keptMass, 1e-12) / Double(V - k)))
-                for id in 0..<V where !seen[id] { raw[t * V + id] = tail }
-            }
+            return raw32
+        }.map { raw32 in
+            var rows = [Float](repeating: 0, count: T * V)
+            CrossEntropyKernel.logSoftmax(raw32, rows: T, vocabulary: V, into: &rows)
+            return rows
         }
-        var rows = [Float](repeating: 0, count: T * V)
-        CrossEntropyKernel.logSoftmax(raw, rows: T, vocabulary: V, into: &rows)
-        return rows
     }
 }
