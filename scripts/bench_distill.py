@@ -47,7 +47,7 @@ def main():
         ngram = base + ["--student-arch", "ngram", "--order", "3", "--out", f"{scratch}/ngram"]
         uncached = [distill(options.lmzoo, ngram) for _ in range(options.runs)]
         report = uncached[-1][1]
-        print("ngram (order 3, top-k 32, top-p 0.95), uncached: wall median %.1f s (runs %s)" % (
+        print("ngram (order 3, top-k 64, top-p 0.99), uncached: wall median %.1f s (runs %s)" % (
             statistics.median(w for w, _ in uncached), ", ".join("%.1f" % w for w, _ in uncached)))
         for key in ["kl_before", "kl_after", "kl_hard_counts", "teacher_perplexity", "student_perplexity", "hard_counts_perplexity",
                     "teacher_seconds", "estimation_seconds", "counts", "soft_count_trials", "training_tokens", "student_parameters",

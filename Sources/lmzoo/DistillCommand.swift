@@ -37,10 +37,10 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "HMM student: Baum-Welch iterations (default 10).") var iterations: Int = 10
     @Option(help: "HMM student: sequences sampled from the teacher (default 64, each --context * 4 tokens).") var samples: Int = 64
     @Option(help: "N-gram student: order (default 3).") var order: Int = 3
-    @Option(name: .customLong("top-k"), help: "N-gram student: soft counts for at most this many tokens per position (default 32).") var topK: Int = 32
-    @Option(name: .customLong("top-p"), help: "N-gram student: ... and no more than hold this much of the teacher's mass (default 0.95).") var topP: Double = 0.95
+    @Option(name: .customLong("top-k"), help: "N-gram student: soft counts for at most this many tokens per position (default 64).") var topK: Int = 64
+    @Option(name: .customLong("top-p"), help: "N-gram student: ... and no more than hold this much of the teacher's mass (default 0.99).") var topP: Double = 0.99
     @Option(name: .customLong("teacher-cache"), help: "Directory keeping the teacher's distributions for reuse by later runs.") var teacherCache: String?
-    @Option(name: .customLong("cache-top-k"), help: "Log-probabilities kept per position in the teacher cache (0: whole rows; default 64).") var cacheTopK: Int = 64
+    @Option(name: .customLong("cache-top-k"), help: "Log-probabilities kept per position in the teacher cache (0: whole rows; default 256).") var cacheTopK: Int = 256
     @Flag(help: "No progress bar on stderr.") var quiet = false
     @OptionGroup var output: OutputOptions
 

@@ -70,7 +70,7 @@ import Testing
                               vocabulary: DistillerTests.gptTeacher.tokenizer.vocabularySize, topK: 24)
     }
 
-    static func distill(cache: TeacherCache) throws -> (Distiller.Report, [Float]) {
+    static func distill(cache: TeacherCache?) throws -> (Distiller.Report, [Float]) {
         let teacher = DistillerTests.gptTeacher
         let student = LSTMTrainable(sizes: .init(vocabulary: teacher.tokenizer.vocabularySize, embedding: 16, hidden: 32, layers: 1), seed: 2)
         var settings = Distiller.Settings()
@@ -94,6 +94,20 @@ import Testing
         #expect(second.writes == 0 && second.hits > 0)
         #expect(weights1 == weights2)
         #expect(report1.klAfter == report2.klAfter)
+        // Held-out windows are cached as whole rows: the evaluation matches an uncached run (to f16).
+        let (uncached, _) = try Self.distill(cache: nil)
+        #expect(abs(uncached.klBefore - report1.klBefore) < 1e-3 * uncached.klBefore, "\(uncached.klBefore) vs \(report1.klBefore)")
+        #expect(abs(uncached.teacherPerplexity - report1.teacherPerplexity) < 1e-3 * uncached.teacherPerplexity)
+    }
+
+    @Test func cacheSelectsTheSameTopKAsTopK() {
+        var rng = SplitMix64(seed: 9)
+        for k in [1, 5, 64, 300] {
+            var row = (0..<1000).map { _ in Float(rng.nextUnitDouble() * 20 - 20).rounded() / 4 }  // ties included
+            row[3] = -.infinity
+            let padded = [Float(7)] + row  // a slice that does not start at 0
+            #expect(TeacherCache.largest(padded[1...], k: k) == TopK.indices(of: row, k: k))
+        }
     }
 
     /// Truncated, corrupted or foreign window files are recomputed (counted), never trusted or fatal;

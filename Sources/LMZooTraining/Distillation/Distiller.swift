@@ -4,7 +4,8 @@ import LMZooCore
 /// Knowledge distillation (Hinton et al. 2015) of any ``LanguageModel`` teacher into a trainable
 /// student that shares its tokenizer: loss = alpha T^2 KL(teacher_T || student_T) + (1 - alpha) CE,
 /// the teacher's distributions computed on the fly for each window and cached in memory (up to
-/// `cacheBytes`) for windows seen again. The last `heldOutFraction` of the corpus is never trained
+/// `cacheBytes`) for windows seen again, and on disk for later runs when ``teacherCache`` is set
+/// (then the student learns from the cache's top-k rows, in the first run as in later ones). The last `heldOutFraction` of the corpus is never trained
 /// on; KL(teacher || student) at temperature 1 and both perplexities are measured there.
 ///
 /// A Swift program runs the same distillation as `lmzoo distill`:
@@ -139,8 +140,8 @@ public final class Distiller {
                       studentPerplexityBefore: exp(before.studentNLL), studentPerplexity: exp(after.studentNLL),
                       losses: trainer.losses, trainingTokens: split, heldOutTokens: heldOut.count,
                       teacherSeconds: trainingTeacherSeconds, studentSeconds: studentSeconds,
-                      teacherTokensPerSecond: after.teacherTokensPerSecond, studentTokensPerSecond: after.studentTokensPerSecond,
-                      teacherForwardPasses: teacherForwardPasses)
+                      teacherTokensPerSecond: after.teacherTokensPerSecond.isNaN ? before.teacherTokensPerSecond : after.teacherTokensPerSecond,
+                      studentTokensPerSecond: after.studentTokensPerSecond, teacherForwardPasses: teacherForwardPasses)
     }
 
     /// Mean KL(teacher || student) at temperature 1 and both models' mean negative log-likelihood over

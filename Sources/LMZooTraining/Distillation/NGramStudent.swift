@@ -15,9 +15,9 @@ public enum NGramStudent {
         /// The n-gram order N.
         public var order = 3
         /// At most this many tokens per position...
-        public var topK = 32
+        public var topK = 64
         /// ...and no more than hold this much of the teacher's mass.
-        public var topP = 0.95
+        public var topP = 0.99
         /// Teacher window length (positions per teacher pass).
         public var window = 64
         /// Fraction of the ids (at the end) kept for evaluation.

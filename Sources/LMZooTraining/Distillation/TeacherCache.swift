@@ -5,14 +5,17 @@ import LMZooCore
 /// distillation runs (any temperature, alpha, student, step count; the same teacher, corpus,
 /// tokenization and window length).
 ///
-/// What is stored: for each position of a window, the teacher's `topK` largest log-probabilities at
-/// temperature 1 as IEEE half floats with their ids (u32); ``Settings/topK`` = 0 stores whole rows as
-/// halves. A row is read back as those log-probabilities, the rest of the mass spread evenly over the
-/// other ids, renormalised (a proper distribution). Size per window of T positions: `T k 6` bytes
-/// (T = 64, k = 64: 24 KiB; whole rows of a 50k vocabulary: 6.4 MB) instead of `T V 4` in f32.
-/// Precision: a half has 11 significant bits, so a stored log-probability is within about 0.1% of
-/// itself for |log p| < 16 (relative error of p about 0.3% at log p = -8); the tail beyond the
-/// top k is flattened (with k = 64 on the bundled fortunes-gpt2 it holds the mass BENCHMARKS.md reports).
+/// What is stored: for each position of a training window, the teacher's `topK` largest
+/// log-probabilities at temperature 1 as IEEE half floats with their ids (u32); ``Settings/topK`` = 0,
+/// and every held-out (evaluation) window, store whole rows as halves (ids implied). A row is read
+/// back as those log-probabilities, the rest of the mass spread evenly over the other ids,
+/// renormalised (a proper distribution). Size per window of T positions: `6 T k` bytes (T = 64,
+/// k = 256: 96 KiB), whole rows `2 T V` (V = 2048: 256 KiB; 50k: 6.4 MB) instead of `4 T V` in f32.
+/// Precision: a half has 11 significant bits, so a stored log-probability is within about 0.05% of
+/// itself (p within about 0.4% at log p = -8). The flattened tail is the real trade-off: a student
+/// trained from the cache learns a teacher whose mass beyond its top k is uniform (for the flat
+/// 2048-token fortunes-gpt2 the top 64 of a position hold 64% of the mass on average, the top 256
+/// 86%: hence the default 256); the evaluation, on whole rows, is not affected.
 ///
 /// Layout: `ROOT/<key>/w<start>.bin` (`h<start>.bin`: held-out windows), where `<key>` is the sha256 of the teacher's identity (its
 /// files' sha256), the corpus's sha256, the window length, vocabulary size and `topK`; `key.json`
@@ -32,9 +35,9 @@ public final class TeacherCache {
         /// The teacher's vocabulary size.
         public var vocabulary: Int
         /// Log-probabilities kept per position (0: the whole row).
-        public var topK: Int = 64
+        public var topK: Int = 256
 
-        public init(teacher: String, corpus: String, window: Int, vocabulary: Int, topK: Int = 64) {
+        public init(teacher: String, corpus: String, window: Int, vocabulary: Int, topK: Int = 256) {
             (self.teacher, self.corpus, self.window, self.vocabulary, self.topK) = (teacher, corpus, window, vocabulary, topK)
         }
 
@@ -53,7 +56,11 @@ public final class TeacherCache {
 
     private static let magic = Array("LMZTEACH".utf8)
     private static let version: UInt32 = 1
-    private var kept: Int { settings.topK == 0 || settings.topK > settings.vocabulary ? settings.vocabulary : settings.topK }
+    /// Entries stored per position: whole rows for held-out windows (the evaluation then sees the
+    /// teacher as an uncached run does, to half precision), else `topK`.
+    private func kept(heldOut: Bool) -> Int {
+        heldOut || settings.topK == 0 || settings.topK > settings.vocabulary ? settings.vocabulary : settings.topK
+    }
 
     /// Opens (creating) the cache for `settings` under `root`.
     public init(root: String, settings: Settings) throws {
@@ -92,7 +99,7 @@ public final class TeacherCache {
     public func logProbs(start: Int, heldOut: Bool = false, inputs: [Int], compute: () throws -> [Float]) throws -> [Float] {
         let path = Paths.join(directory, "\(heldOut ? "h" : "w")\(start).bin")
         if Paths.exists(path) {
-            if let rows = read(path: path, start: start, inputs: inputs) {
+            if let data = FileManager.default.contents(atPath: path), let rows = decode(Array(data), start: start, inputs: inputs, k: kept(heldOut: heldOut)) {
                 hits += 1
                 return rows
             }
@@ -103,17 +110,17 @@ public final class TeacherCache {
         guard full.count == T * V else {
             throw TrainingError.incompatibleTeacher("returned \(full.count) log-probabilities for \(T) positions of \(V) ids")
         }
-        let bytes = encode(full, start: start, inputs: inputs)
+        let bytes = encode(full, start: start, inputs: inputs, k: kept(heldOut: heldOut))
         try AtomicFileWriter.write(bytes, to: path)
         writes += 1
-        guard let rows = decode(bytes, start: start, inputs: inputs) else {
+        guard let rows = decode(bytes, start: start, inputs: inputs, k: kept(heldOut: heldOut)) else {
             throw TrainingError.badCheckpoint(path: path, reason: "a teacher cache entry does not read back")
         }
         return rows
     }
 
-    private func encode(_ rows: [Float], start: Int, inputs: [Int]) -> [UInt8] {
-        let (T, V, k) = (inputs.count, settings.vocabulary, kept)
+    private func encode(_ rows: [Float], start: Int, inputs: [Int], k: Int) -> [UInt8] {
+        let (T, V) = (inputs.count, settings.vocabulary)
         var out = Self.magic
         func put32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
         func put16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
@@ -123,11 +130,11 @@ public final class TeacherCache {
         var halves: [UInt16] = []
         halves.reserveCapacity(T * k)
         for t in 0..<T {
-            let row = Array(rows[(t * V)..<((t + 1) * V)])
-            let ids = k == V ? Array(0..<V) : TopK.indices(of: row, k: k)
+            let row = rows[(t * V)..<((t + 1) * V)]
+            let ids = k == V ? Array(0..<V) : Self.largest(row, k: k)
             for id in ids {
-                put32(UInt32(id))
-                halves.append(Float16(max(row[id], -65000)).bitPattern)
+                if k < V { put32(UInt32(id)) }  // whole rows: ids implied
+                halves.append(Float16(max(row[t * V + id], -65000)).bitPattern)
             }
         }
         for half in halves { put16(half) }
@@ -135,15 +142,25 @@ public final class TeacherCache {
         return out
     }
 
-    /// The rows of a window file, or nil when it is not a valid entry for this window.
-    private func read(path: String, start: Int, inputs: [Int]) -> [Float]? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return decode(Array(data), start: start, inputs: inputs)
+    /// Ids of the `k` largest entries of `row` (largest first, ties: lower id first, as ``TopK``), by
+    /// one sort of packed (order-preserving value bits, id) keys: several times faster than sorting
+    /// indices with a comparison closure when k is in the hundreds.
+    public static func largest(_ row: ArraySlice<Float>, k: Int) -> [Int] {
+        let base = row.startIndex
+        var keys = row.indices.map { i -> UInt64 in
+            let bits = row[i].bitPattern
+            let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+            return UInt64(ordered) << 32 | UInt64(UInt32.max - UInt32(i - base))
+        }
+        keys.sort(by: >)
+        return keys.prefix(k).map { Int(UInt32.max - UInt32(truncatingIfNeeded: $0)) }
     }
 
-    private func decode(_ bytes: [UInt8], start: Int, inputs: [Int]) -> [Float]? {
-        let (T, V, k) = (inputs.count, settings.vocabulary, kept)
-        let headerSize = 8 + 16 + 8, payload = headerSize + 4 * T + T * k * 6
+    /// The rows of a window file's bytes, or nil when they are not a valid entry for this window.
+    private func decode(_ bytes: [UInt8], start: Int, inputs: [Int], k: Int) -> [Float]? {
+        let (T, V) = (inputs.count, settings.vocabulary)
+        let idBytes = k < V ? 4 : 0
+        let headerSize = 8 + 16 + 8, payload = headerSize + 4 * T + T * k * (idBytes + 2)
         guard bytes.count == payload + 64, Array(bytes[0..<8]) == Self.magic,
               String(decoding: bytes[payload...], as: UTF8.self) == SHA256.hexDigest(of: Array(bytes[..<payload]))
         else { return nil }
@@ -153,14 +170,14 @@ public final class TeacherCache {
                   u32(24) == UInt32(truncatingIfNeeded: start), u32(28) == UInt32(truncatingIfNeeded: UInt64(start) >> 32),
                   (0..<T).allSatisfy({ u32(headerSize + 4 * $0) == UInt32(truncatingIfNeeded: inputs[$0]) })
             else { return nil }
-            let idsAt = headerSize + 4 * T, halvesAt = idsAt + 4 * T * k
+            let idsAt = headerSize + 4 * T, halvesAt = idsAt + idBytes * T * k
             var raw32 = [Float](repeating: 0, count: T * V)
             var seen = [Bool](repeating: false, count: V)
             for t in 0..<T {
                 var keptMass = 0.0
                 if k < V { for id in 0..<V { seen[id] = false } }
                 for j in 0..<k {
-                    let id = Int(u32(idsAt + 4 * (t * k + j)))
+                    let id = k < V ? Int(u32(idsAt + 4 * (t * k + j))) : j
                     let half = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: halvesAt + 2 * (t * k + j), as: UInt16.self))
                     let value = Float(Float16(bitPattern: half))
                     guard id < V, value.isFinite else { return nil }
