@@ -48,7 +48,7 @@ public enum NGramDirectory {
 /// An n-gram model over another tokenizer's tokens (``NGramDirectory``): ids are that tokenizer's,
 /// each mapped to the ARPA word ``NGramWordForms`` gives it. A sequence is scored after `<s>`, every
 /// token included and no `</s>` added (the model was estimated on a token stream, not on sentences).
-public final class TokenizedNGramModel: LanguageModel, @unchecked Sendable {
+public final class TokenizedNGramModel: LanguageModel, Generating, @unchecked Sendable {
     public let architecture = "ngram"
     public let tokenizer: any Tokenizer
     /// The word-level model.

@@ -45,5 +45,7 @@ import Testing
         let teacherIDs = try JSONParser.parse(tokenize.stdout)["ids"]?.arrayValue
         #expect(scored["tokens"]?.intValue == teacherIDs?.count)  // the teacher's tokens, not whitespace words
         #expect(scored["logprob"]!.doubleValue! < 0)
+        let generate = try lmzoo(["generate", directory + "/student1", "--prompt", "the cat", "--max-tokens", "5", "--seed", "1", "--json"])
+        #expect(generate.status == 0, "\(generate.stderr)")
     }
 }
