@@ -50,7 +50,7 @@ let package = Package(
     }
     + [
         // The training engine (gradients, optimizer, trainers, distillation).
-        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS", "LMZooHMM"]),
+        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS", "LMZooHMM", "LMZooNGram"]),
         .target(
             name: "LMZoo",
             dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),

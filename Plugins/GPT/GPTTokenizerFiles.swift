@@ -26,10 +26,7 @@ public enum GPTTokenizerFiles {
         guard vocabulary.kind == .bpe else {
             throw LocatedError(path: directory, GPTError.noTokenizer("the vocabulary is \(vocabulary.kind.rawValue), not byte-level BPE"))
         }
-        let special = vocabulary.specialIDs.map { vocabulary.tokens[$0] } + ["<|endoftext|>"]
-        return try LocatedError.at(directory) {
-            try ByteLevelBPETokenizer(tokens: vocabulary.tokens, merges: vocabulary.merges, specialTokens: Array(Set(special)))
-        }
+        return try LocatedError.at(directory) { try vocabulary.byteLevelBPETokenizer() }
     }
 
     /// OpenAI's files: `encoder.json` ({token: id}) and `vocab.bpe` (merges after a `#version` line).

@@ -3,11 +3,12 @@ import LMZooCore
 /// Writes ARPA text as `lmplz` does: `\data\` counts, then each order's entries
 /// `log10prob <tab> words [<tab> log10backoff]` (a backoff on every entry below the highest order),
 /// `\end\`. Numbers are the shortest decimal that reads back as the same `Float`. The file is
-/// written atomically (temporary file + fsync + rename), gzip-compressed when the name ends in `.gz`.
+/// written atomically (temporary file + fsync + rename), gzip-compressed when the name ends in `.gz`
+/// (zlib level `gzipLevel`, 9 unless told).
 enum ARPAWriter {
-    static func write(_ tables: NGramTables, to path: String) throws {
+    static func write(_ tables: NGramTables, to path: String, gzipLevel: Int32 = 9) throws {
         let writer: any ByteSink = path.lowercased().hasSuffix(".gz")
-            ? try GzipFileWriter(destination: path) : try AtomicFileWriter(destination: path)
+            ? try GzipFileWriter(destination: path, level: gzipLevel) : try AtomicFileWriter(destination: path)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         func flushIfFull() throws {

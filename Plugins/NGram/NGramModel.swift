@@ -88,8 +88,9 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
     public var parameterCount: Int { tables.counts.reduce(0, +) + tables.counts.dropLast().reduce(0, +) }
     public var scoresFirstToken: Bool { true }
 
-    /// Writes the model as ARPA text (atomically). Writing `.gz` is refused (not implemented).
-    public func writeARPA(to path: String) throws { try ARPAWriter.write(tables, to: path) }
+    /// Writes the model as ARPA text (atomically), gzip-compressed at zlib `gzipLevel` (1 fastest ... 9
+    /// smallest) when `path` ends in `.gz`.
+    public func writeARPA(to path: String, gzipLevel: Int32 = 9) throws { try ARPAWriter.write(tables, to: path, gzipLevel: gzipLevel) }
 
     /// The log10 probability of `sentence` as KenLM's `Model.score(sentence, bos:, eos:)`.
     public func log10Score(sentence: String, bos: Bool = true, eos: Bool = true) -> Double {

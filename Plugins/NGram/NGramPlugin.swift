@@ -4,14 +4,16 @@ import LMZooFormats
 
 /// The `ngram` architecture plugin: ARPA back-off models (`.arpa`, `.arpa.gz`) scored exactly as
 /// KenLM, lmzoo's binary form (safetensors of the tables, ``NGramBinary``), and interpolated modified
-/// Kneser-Ney estimation as `lmplz` (``KneserNey``).
+/// Kneser-Ney estimation as `lmplz` (``KneserNey``); model directories (``NGramDirectory``: config.json +
+/// model.arpa + another model's tokenizer files) and expected Kneser-Ney on soft counts
+/// (``SoftCountEstimator``, the distillation student).
 public enum NGramPlugin {
     /// The registry entry.
     public static let descriptor = ArchitectureDescriptor(
         name: "ngram", summary: "n-gram language model (ARPA, KenLM-exact scoring)",
         capabilities: [.tokenize, .predict, .score, .generate, .train],
         ownFileSuffixes: [".arpa", ".arpa.gz"],
-        loadFile: { path in try NGramModel(arpaPath: path) },
+        loadFile: { path in NGramDirectory.isModelDirectory(path) ? try NGramDirectory.load(path) : try NGramModel(arpaPath: path) },
         train: { request in try train(request) },
         load: { source in try load(source) })
 

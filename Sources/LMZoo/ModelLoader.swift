@@ -21,9 +21,26 @@ public enum ModelLoader {
     }
 
     private static func owner(of path: String, architecture: String?, registry: ArchitectureRegistry) throws -> ArchitectureDescriptor? {
+        if Paths.isDirectory(path) { return try directoryOwner(path, architecture: architecture, registry: registry) }
         guard let architecture else { return registry.descriptor(owningFile: path) }
         let forced = try registry.descriptor(named: architecture)
         let lower = path.lowercased()
         return forced.ownFileSuffixes.contains(where: lower.hasSuffix) ? forced : nil
+    }
+
+    /// A directory without tensor weights whose `config.json` names (or `--arch` forces) a plugin that
+    /// opens its own files (an n-gram directory: config.json + model.arpa) is that plugin's to open.
+    private static func directoryOwner(_ path: String, architecture: String?, registry: ArchitectureRegistry) throws -> ArchitectureDescriptor? {
+        guard !Checkpoint.directoryWeightFiles.contains(where: { Paths.exists(Paths.join(path, $0)) }) else { return nil }
+        let configPath = Paths.join(path, "config.json")
+        guard Paths.exists(configPath) else { return nil }
+        let descriptor: ArchitectureDescriptor
+        if let architecture {
+            descriptor = try registry.descriptor(named: architecture)
+        } else {
+            guard let modelType = try JSONFile.read(path: configPath).objectValue?["model_type"]?.stringValue else { return nil }
+            descriptor = try registry.descriptor(forModelType: modelType)
+        }
+        return descriptor.loadFile == nil ? nil : descriptor
     }
 }

@@ -11,12 +11,14 @@ struct DistillCommand: ParsableCommand {
         discussion: """
             loss = alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * cross-entropy. The student shares the \
             teacher's tokenizer; the last 10% of the corpus is held out for KL and perplexity. Students: lstm, gpt2 \
-            (gradients); hmm (Baum-Welch on sequences sampled from the teacher: --states, --iterations, --samples).
+            (gradients); hmm (Baum-Welch on sequences sampled from the teacher: --states, --iterations, --samples); \
+            ngram (expected Kneser-Ney on the teacher's soft counts: --order, --top-k, --top-p). --teacher-cache DIR \
+            keeps the teacher's distributions (top --cache-top-k log-probs per position, f16) for later runs.
             """)
 
     @Option(help: "The teacher model (any model lmzoo runs).") var teacher: String
     @Option(name: .customLong("teacher-arch"), help: "Force the teacher's architecture plugin.") var teacherArch: String?
-    @Option(name: .customLong("student-arch"), help: "A fresh student of this architecture (lstm, gpt2, hmm).") var studentArch: String?
+    @Option(name: .customLong("student-arch"), help: "A fresh student of this architecture (lstm, gpt2, hmm, ngram).") var studentArch: String?
     @Option(help: "A student directory to continue (lstm or gpt2 written by lmzoo).") var student: String?
     @Option(help: "Training text (UTF-8).") var corpus: String
     @Option(help: "Where to write the student.") var out: String
@@ -34,6 +36,11 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "HMM student: hidden states (default 32).") var states: Int = 32
     @Option(help: "HMM student: Baum-Welch iterations (default 10).") var iterations: Int = 10
     @Option(help: "HMM student: sequences sampled from the teacher (default 64, each --context * 4 tokens).") var samples: Int = 64
+    @Option(help: "N-gram student: order (default 3).") var order: Int = 3
+    @Option(name: .customLong("top-k"), help: "N-gram student: soft counts for at most this many tokens per position (default 64).") var topK: Int = 64
+    @Option(name: .customLong("top-p"), help: "N-gram student: ... and no more than hold this much of the teacher's mass (default 0.99).") var topP: Double = 0.99
+    @Option(name: .customLong("teacher-cache"), help: "Directory keeping the teacher's distributions for reuse by later runs.") var teacherCache: String?
+    @Option(name: .customLong("cache-top-k"), help: "Log-probabilities kept per position in the teacher cache (0: whole rows; default 256).") var cacheTopK: Int = 256
     @Flag(help: "No progress bar on stderr.") var quiet = false
     @OptionGroup var output: OutputOptions
 
@@ -47,6 +54,8 @@ struct DistillCommand: ParsableCommand {
         let text = try TrainingCorpus(path: corpus)
         let ids = try teacherModel.tokenizer.encode(text.text)
         if studentArch == "hmm" { return try runHMM(teacherModel, ids: ids, corpus: text, started: started) }
+        let cache = try openCache(teacherModel, corpus: text)
+        if studentArch == "ngram" { return try runNGram(teacherModel, ids: ids, corpus: text, cache: cache, started: started) }
         var settings = Distiller.Settings()
         settings.temperature = Float(temperature)
         settings.alpha = Float(alpha)
@@ -65,9 +74,9 @@ struct DistillCommand: ParsableCommand {
             ?? Students.make(architecture: studentArch ?? "lstm", vocabulary: teacherModel.tokenizer.vocabularySize,
                              request: request, context: context, seed: seed)
         let distiller = try Distiller(teacher: teacherModel, student: studentModel, settings: settings)
+        distiller.teacherCache = cache
         let report = try distiller.run(ids: ids, progress: quiet ? nil : ProgressBar(total: steps))
-        let teacherDirectory = Paths.isDirectory(teacher) ? teacher : Paths.directory(of: teacher)
-        try Students.write(studentModel, to: out, teacher: teacherModel, teacherDirectory: teacherDirectory)
+        try Students.write(studentModel, to: out, teacher: teacherModel, teacherDirectory: try teacherDirectory())
         let result = JSONObject([
             ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
             ("teacher_perplexity", .double(report.teacherPerplexity)), ("student_perplexity", .double(report.studentPerplexity)),
@@ -76,8 +85,8 @@ struct DistillCommand: ParsableCommand {
             ("teacher_tokens_per_s", .double(report.teacherTokensPerSecond)), ("student_tokens_per_s", .double(report.studentTokensPerSecond)),
             ("temperature", .double(temperature)), ("alpha", .double(alpha)), ("steps", .int(steps)),
             ("training_tokens", .int(report.trainingTokens)), ("held_out_tokens", .int(report.heldOutTokens)),
-            ("final_loss", .double(report.losses.last ?? .nan)), ("seconds", .double(Date().timeIntervalSince(started))),
-        ])
+            ("final_loss", .double(report.losses.last ?? .nan)), ("teacher_forward_passes", .int(report.teacherForwardPasses)),
+        ] + cacheFields(cache) + [("seconds", .double(Date().timeIntervalSince(started)))])
         var card = result
         card["teacher"] = .string(teacher)
         try ModelCard.write(directory: out, command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: card)
@@ -99,6 +108,55 @@ struct DistillCommand: ParsableCommand {
             ("teacher_parameters", .int(teacherModel.parameterCount)), ("student_parameters", .int(model.parameterCount)),
             ("sampled_tokens", .int(report.sampledTokens)), ("seconds", .double(Date().timeIntervalSince(started))),
         ])
+        var card = result
+        card["teacher"] = .string(teacher)
+        try ModelCard.write(directory: out, command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: card)
+        print(result)
+    }
+
+    /// The teacher's file or directory (a catalog name resolved).
+    func teacherPath() throws -> String {
+        Paths.exists(teacher) ? teacher : try Catalog.standard()?.entry(named: teacher)?.modelPath ?? teacher
+    }
+
+    /// The directory with the teacher's companion files (tokenizer).
+    func teacherDirectory() throws -> String {
+        let path = try teacherPath()
+        return Paths.isDirectory(path) ? path : Paths.directory(of: path)
+    }
+
+    /// `--teacher-cache DIR`: the cache keyed by the teacher's files, the corpus, the window and `--cache-top-k`.
+    func openCache(_ teacherModel: any LanguageModel, corpus text: TrainingCorpus) throws -> TeacherCache? {
+        guard let teacherCache else { return nil }
+        let settings = TeacherCache.Settings(teacher: try TeacherCache.fingerprint(ofModelAt: try teacherPath()), corpus: text.sha256, window: context,
+                                             vocabulary: teacherModel.tokenizer.vocabularySize, topK: cacheTopK)
+        return try TeacherCache(root: teacherCache, settings: settings)
+    }
+
+    private func cacheFields(_ cache: TeacherCache?) -> [(String, JSONValue)] {
+        guard let cache else { return [] }
+        return [("teacher_cache", .string(cache.directory)), ("cache_hits", .int(cache.hits)), ("cache_writes", .int(cache.writes)),
+                ("cache_rebuilt", .int(cache.rebuilt))]
+    }
+
+    /// `--student-arch ngram`: expected Kneser-Ney on the teacher's soft counts (``NGramStudent``).
+    func runNGram(_ teacherModel: any LanguageModel, ids: [Int], corpus text: TrainingCorpus, cache: TeacherCache?, started: Date) throws {
+        var settings = NGramStudent.Settings()
+        (settings.order, settings.topK, settings.topP, settings.window) = (order, topK, topP, context)
+        let (model, report) = try NGramStudent.distill(teacher: teacherModel, ids: ids, settings: settings, cache: cache)
+        try NGramStudent.write(model, to: out, teacherDirectory: try teacherDirectory())
+        let result = JSONObject([
+            ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
+            ("kl_hard_counts", .double(report.klHardCounts)),
+            ("teacher_perplexity", .double(report.teacherPerplexity)), ("student_perplexity", .double(report.studentPerplexity)),
+            ("hard_counts_perplexity", .double(report.hardCountsPerplexity)),
+            ("teacher_parameters", .int(teacherModel.parameterCount)), ("student_parameters", .int(model.parameterCount)),
+            ("teacher_tokens_per_s", .double(report.teacherTokensPerSecond)), ("student_tokens_per_s", .double(report.studentTokensPerSecond)),
+            ("order", .int(order)), ("counts", .array(report.counts.map { .int($0) })), ("soft_count_trials", .int(report.trials)),
+            ("training_tokens", .int(report.trainingTokens)), ("held_out_tokens", .int(report.heldOutTokens)),
+            ("teacher_seconds", .double(report.teacherSeconds)), ("estimation_seconds", .double(report.estimationSeconds)),
+            ("teacher_forward_passes", .int(report.teacherForwardPasses)),
+        ] + cacheFields(cache) + [("seconds", .double(Date().timeIntervalSince(started)))])
         var card = result
         card["teacher"] = .string(teacher)
         try ModelCard.write(directory: out, command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: card)

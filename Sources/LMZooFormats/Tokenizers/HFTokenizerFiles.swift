@@ -114,3 +114,12 @@ public enum HFVocabularyError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension HFVocabulary {
+    /// The byte-level BPE tokenizer of a ``Kind/bpe`` vocabulary, its special tokens (and
+    /// `<|endoftext|>`) kept whole.
+    public func byteLevelBPETokenizer() throws -> ByteLevelBPETokenizer {
+        let special = specialIDs.map { tokens[$0] } + ["<|endoftext|>"]
+        return try ByteLevelBPETokenizer(tokens: tokens, merges: merges, specialTokens: Array(Set(special)))
+    }
+}

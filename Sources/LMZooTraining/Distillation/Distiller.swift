@@ -4,7 +4,8 @@ import LMZooCore
 /// Knowledge distillation (Hinton et al. 2015) of any ``LanguageModel`` teacher into a trainable
 /// student that shares its tokenizer: loss = alpha T^2 KL(teacher_T || student_T) + (1 - alpha) CE,
 /// the teacher's distributions computed on the fly for each window and cached in memory (up to
-/// `cacheBytes`) for windows seen again. The last `heldOutFraction` of the corpus is never trained
+/// `cacheBytes`) for windows seen again, and on disk for later runs when ``teacherCache`` is set
+/// (then the student learns from the cache's top-k rows, in the first run as in later ones). The last `heldOutFraction` of the corpus is never trained
 /// on; KL(teacher || student) at temperature 1 and both perplexities are measured there.
 ///
 /// A Swift program runs the same distillation as `lmzoo distill`:
@@ -50,16 +51,26 @@ public final class Distiller {
         public var heldOutTokens: Int
         public var teacherSeconds: Double
         public var studentSeconds: Double
-        /// Tokens a second of the teacher's and student's forward passes during evaluation.
+        /// Tokens a second of the teacher's and student's forward passes during evaluation (the
+        /// teacher's: NaN when every evaluation window came from the teacher cache).
         public var teacherTokensPerSecond: Double
         public var studentTokensPerSecond: Double
+        /// Windows the teacher ran on (training and evaluation); 0 when all came from ``Distiller/teacherCache``.
+        public var teacherForwardPasses: Int
     }
 
     public let teacher: any LanguageModel
     public let student: any TrainableLanguageModel
     public let settings: Settings
+    /// Teacher distributions on disk, read instead of running the teacher when present (nil: none).
+    public var teacherCache: TeacherCache? {
+        get { teacherRows.cache }
+        set { teacherRows.cache = newValue }
+    }
+    /// Windows the teacher has run on.
+    public var teacherForwardPasses: Int { teacherRows.forwardPasses }
+    private let teacherRows: TeacherRows
     private var cache: [Int: [Float]] = [:]  // window start -> teacher log-probs at T, (T, V)
-    private var teacherSeconds = 0.0
 
     public init(teacher: any LanguageModel, student: any TrainableLanguageModel, settings: Settings) throws {
         try settings.validate()
@@ -67,23 +78,18 @@ public final class Distiller {
             throw TrainingError.incompatibleTeacher("the teacher's vocabulary has \(teacher.tokenizer.vocabularySize) ids, the student's \(student.vocabularySize)")
         }
         self.teacher = teacher
+        teacherRows = TeacherRows(teacher: teacher)
         self.student = student
         self.settings = settings
     }
 
     /// The teacher's log-probabilities at temperature `temperature` after each prefix of `inputs`: (T, V).
-    func teacherLogProbs(_ inputs: [Int], temperature: Float) throws -> [Float] {
-        let started = Date()
-        defer { teacherSeconds += Date().timeIntervalSince(started) }
-        let rows = try teacher.nextTokenLogProbRows(inputs)
+    func teacherLogProbs(start: Int, _ inputs: [Int], temperature: Float) throws -> [Float] {
         let V = student.vocabularySize
-        guard rows.count == inputs.count, rows.allSatisfy({ $0.count == V }) else {
-            throw TrainingError.incompatibleTeacher("returned \(rows.count) rows for \(inputs.count) positions (expected \(V) entries each)")
-        }
-        let flat = rows.flatMap { $0 }
+        let flat = try teacherRows.rows(start: start, inputs)
         guard temperature != 1 else { return flat }
         var out = [Float](repeating: 0, count: flat.count)
-        CrossEntropyKernel.logSoftmax(flat, rows: rows.count, vocabulary: V, temperature: temperature, into: &out)
+        CrossEntropyKernel.logSoftmax(flat, rows: inputs.count, vocabulary: V, temperature: temperature, into: &out)
         return out
     }
 
@@ -101,7 +107,7 @@ public final class Distiller {
         if let checkpoint { try trainer.resume(from: checkpoint) }
         let (alpha, temperature, B, V) = (settings.alpha, settings.temperature, settings.training.batchSize, student.vocabularySize)
         let maxCached = settings.cacheBytes / max(T * V * 4, 1)
-        teacherSeconds = 0
+        let teacherBefore = teacherRows.seconds
         let started = Date()
         try trainer.run(windows: training, objective: { [self] step, windows, logits, dlogits in
             let starts = training.starts(step: step, size: B, seed: settings.training.seed)
@@ -109,7 +115,7 @@ public final class Distiller {
             for b in 0..<B {
                 let rows: [Float]
                 if let hit = cache[starts[b]] { rows = hit } else {
-                    rows = try teacherLogProbs(Array(windows[(b * (T + 1))..<(b * (T + 1) + T)]), temperature: temperature)
+                    rows = try teacherLogProbs(start: starts[b], Array(windows[(b * (T + 1))..<(b * (T + 1) + T)]), temperature: temperature)
                     if cache.count < maxCached { cache[starts[b]] = rows }
                 }
                 soft.replaceSubrange((b * T * V)..<((b + 1) * T * V), with: rows)
@@ -127,13 +133,15 @@ public final class Distiller {
             }
             return loss
         }, progress: progress)
-        let studentSeconds = Date().timeIntervalSince(started) - teacherSeconds
+        let trainingTeacherSeconds = teacherRows.seconds - teacherBefore
+        let studentSeconds = Date().timeIntervalSince(started) - trainingTeacherSeconds
         let after = try evaluate(heldOut)
         return Report(klBefore: before.kl, klAfter: after.kl, teacherPerplexity: exp(before.teacherNLL),
                       studentPerplexityBefore: exp(before.studentNLL), studentPerplexity: exp(after.studentNLL),
                       losses: trainer.losses, trainingTokens: split, heldOutTokens: heldOut.count,
-                      teacherSeconds: teacherSeconds, studentSeconds: studentSeconds,
-                      teacherTokensPerSecond: after.teacherTokensPerSecond, studentTokensPerSecond: after.studentTokensPerSecond)
+                      teacherSeconds: trainingTeacherSeconds, studentSeconds: studentSeconds,
+                      teacherTokensPerSecond: after.teacherTokensPerSecond.isNaN ? before.teacherTokensPerSecond : after.teacherTokensPerSecond,
+                      studentTokensPerSecond: after.studentTokensPerSecond, teacherForwardPasses: teacherForwardPasses)
     }
 
     /// Mean KL(teacher || student) at temperature 1 and both models' mean negative log-likelihood over
@@ -142,14 +150,13 @@ public final class Distiller {
                                                       teacherTokensPerSecond: Double, studentTokensPerSecond: Double) {
         let T = settings.training.context, V = student.vocabularySize
         let windows = min(settings.evaluationWindows, (heldOut.count - 1) / T)
-        var (kl, teacherNLL, studentNLL, teacherTime, studentTime) = (0.0, 0.0, 0.0, 0.0, 0.0)
+        var (kl, teacherNLL, studentNLL, studentTime) = (0.0, 0.0, 0.0, 0.0)
+        let teacherBefore = (teacherRows.seconds, teacherRows.tokens)
         for w in 0..<windows {
             let inputs = Array(heldOut[(w * T)..<(w * T + T)])
             let targets = Array(heldOut[(w * T + 1)...(w * T + T)])
-            var clock = Date()
-            let teacherRows = try teacher.nextTokenLogProbRows(inputs).flatMap { $0 }
-            teacherTime += Date().timeIntervalSince(clock)
-            clock = Date()
+            let teacherRows = try self.teacherRows.rows(start: w * T, heldOut: true, inputs)
+            let clock = Date()
             let logits = student.forward(inputs: inputs, batch: 1, steps: T)
             studentTime += Date().timeIntervalSince(clock)
             kl += CrossEntropyKernel.soft(logits: logits, teacherLogProbs: teacherRows, rows: T, vocabulary: V, temperature: 1, dlogits: nil) * Double(T)
@@ -157,6 +164,6 @@ public final class Distiller {
             for t in 0..<T { teacherNLL -= Double(teacherRows[t * V + targets[t]]) }
         }
         let n = Double(max(windows * T, 1))
-        return (kl / n, teacherNLL / n, studentNLL / n, n / max(teacherTime, 1e-9), n / max(studentTime, 1e-9))
+        return (kl / n, teacherNLL / n, studentNLL / n, self.teacherRows.tokensPerSecond(since: teacherBefore), n / max(studentTime, 1e-9))
     }
 }

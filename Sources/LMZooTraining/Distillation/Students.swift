@@ -58,18 +58,32 @@ public enum Students {
             config["tokenization"] = .string(tokens.allSatisfy { $0.count == 1 } ? "characters" : "words")
             try TrainedModelDirectory.write(directory, tensors: tensors, config: config, json: [("vocab.json", .array(tokens.map(JSONValue.string)))])
         case let gpt as GPTTrainable:
-            let bpeFiles = ["vocab.json", "merges.txt", "tokenizer.json", "encoder.json", "vocab.bpe"]
-            guard let teacherDirectory, bpeFiles.contains(where: { Paths.exists(Paths.join(teacherDirectory, $0)) }) else {
+            guard let teacherDirectory, byteLevelBPEFiles.contains(where: { Paths.exists(Paths.join(teacherDirectory, $0)) }) else {
                 throw TrainingError.incompatibleTeacher("a gpt2 student needs the teacher's byte-level BPE files (vocab.json + merges.txt) beside its weights")
             }
             try TrainedModelDirectory.write(directory, tensors: tensors,
                                             config: gpt.sizes.config(bos: teacher.tokenizer.bosID, eos: teacher.tokenizer.eosID))
-            for name in bpeFiles where Paths.exists(Paths.join(teacherDirectory, name)) {
-                guard let bytes = FileManager.default.contents(atPath: Paths.join(teacherDirectory, name)) else { continue }
-                try AtomicFileWriter.write(Array(bytes), to: Paths.join(directory, name))
-            }
+            _ = try copyByteLevelBPEFiles(from: teacherDirectory, to: directory)
         default:
             throw TrainingError.badOption(name: "student", value: String(describing: type(of: student)), reason: "no writer for this student")
         }
+    }
+
+    /// A byte-level BPE tokenizer's files, as a GPT-2 model directory may hold them.
+    static let byteLevelBPEFiles = ["vocab.json", "merges.txt", "tokenizer.json", "encoder.json", "vocab.bpe"]
+
+    /// Copies (atomically) those of ``byteLevelBPEFiles`` that `teacherDirectory` holds into
+    /// `directory`; returns their names.
+    static func copyByteLevelBPEFiles(from teacherDirectory: String?, to directory: String) throws -> [String] {
+        guard let teacherDirectory else { return [] }
+        var copied: [String] = []
+        for name in byteLevelBPEFiles where Paths.exists(Paths.join(teacherDirectory, name)) {
+            guard let bytes = FileManager.default.contents(atPath: Paths.join(teacherDirectory, name)) else {
+                throw TrainingError.badCheckpoint(path: Paths.join(teacherDirectory, name), reason: "cannot be read")
+            }
+            try AtomicFileWriter.write(Array(bytes), to: Paths.join(directory, name))
+            copied.append(name)
+        }
+        return copied
     }
 }
