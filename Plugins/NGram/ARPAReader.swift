@@ -15,7 +15,7 @@ enum ARPAReader {
     /// Highest order accepted.
     static let maxOrder = 16
     /// Largest (decompressed) file accepted.
-    static let maxBytes = 1 << 36
+    static let maxBytes = ReaderLimits.arpaBytes
 
     /// Reads `path` (plain or gzip).
     static func read(path: String) throws -> NGramTables {

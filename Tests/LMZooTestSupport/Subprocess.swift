@@ -33,3 +33,39 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
                          stderr: String(decoding: stderrData, as: UTF8.self))
 }
+
+/// A finished child's exit status, stderr, wall time and peak resident memory.
+public struct MeasuredProcessResult: Sendable {
+    /// Exit status, or 128 + signal when the child was killed by a signal.
+    public let status: Int32
+    public let stderr: String
+    public let seconds: Double
+    /// Peak resident set size (`ru_maxrss` from `wait4`), in bytes.
+    public let peakRSSBytes: Int
+}
+
+/// Runs `executable` with stdout discarded and stderr captured to a file, and measures the child
+/// alone with `wait4` (its own `rusage`, not the sum over every child of this process).
+public func runProcessMeasured(_ executable: String, _ arguments: [String]) throws -> MeasuredProcessResult {
+    let stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("lmzoo-stderr-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: stderrPath) }
+    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let started = Date()
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let seconds = Date().timeIntervalSince(started)
+    let exited = status & 0x7F == 0
+    let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+    return MeasuredProcessResult(status: code, stderr: stderr, seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
+}

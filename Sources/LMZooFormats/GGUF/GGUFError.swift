@@ -13,6 +13,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case bigEndian
     /// Versions 2 and 3 are read; version 1 (32-bit counts) and unknown versions are not.
     case unsupportedVersion(UInt32)
+    /// The header declares more tensors than ``ReaderLimits/ggufTensorCount``.
+    case tooManyTensors(declared: UInt64, limit: Int)
     /// The declared tensor and key/value counts cannot fit in the bytes that follow (each tensor
     /// info takes at least 24 bytes, each key/value 13).
     case countsExceedFile(tensors: UInt64, keyValues: UInt64, available: Int)
@@ -65,6 +67,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .badMagic: "magic"
         case .bigEndian: "little-endian"
         case .unsupportedVersion: "version"
+        case .tooManyTensors: "tensor count limit"
         case .countsExceedFile: "counts fit in the file"
         case .unexpectedEnd: "header inside the file"
         case .stringPastEnd: "string inside the file"
@@ -101,6 +104,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedVersion(version):
             detail = version == 1 ? "GGUF version 1 is no longer supported (versions 2 and 3 are)"
                 : "GGUF version \(version) is not supported (versions 2 and 3 are)"
+        case let .tooManyTensors(declared, limit):
+            detail = "header declares \(declared) tensors, more than the limit of \(limit)"
         case let .countsExceedFile(tensors, keyValues, available):
             detail = "header declares \(tensors) tensors and \(keyValues) key/values, more than \(available) remaining bytes can hold"
         case let .unexpectedEnd(what, offset):

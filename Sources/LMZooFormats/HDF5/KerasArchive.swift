@@ -19,7 +19,7 @@ public enum KerasArchive {
     static let metadataMember = "metadata.json"
     static let weightsMember = "model.weights.h5"
     /// Largest config.json / metadata.json accepted.
-    static let maxJSONSize = 64 << 20
+    static let maxJSONSize = ReaderLimits.kerasJSONBytes
 
     /// Reads the `.keras` archive at `path`.
     public static func read(path: String, limits: HDF5Limits = HDF5Limits()) throws -> TensorStore {
