@@ -44,28 +44,40 @@ public struct MeasuredProcessResult: Sendable {
     public let peakRSSBytes: Int
 }
 
+/// Starts `executable` with stdout discarded and stderr written to `stderrPath` (or discarded);
+/// returns its pid, for a caller that waits with `wait4` (and may signal it first).
+public func spawnProcess(_ executable: String, _ arguments: [String], stderrPath: String? = nil) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
+    return pid
+}
+
+/// Waits for `pid`; returns its exit status (128 + signal when a signal ended it) and its own `rusage`.
+public func waitForProcess(_ pid: pid_t) -> (status: Int32, usage: rusage) {
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let exited = status & 0x7F == 0
+    return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), usage)
+}
+
 /// Runs `executable` with stdout discarded and stderr captured to a file, and measures the child
 /// alone with `wait4` (its own `rusage`, not the sum over every child of this process).
 public func runProcessMeasured(_ executable: String, _ arguments: [String]) throws -> MeasuredProcessResult {
     let stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("lmzoo-stderr-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: stderrPath) }
-    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
     let started = Date()
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-    var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let pid = try spawnProcess(executable, arguments, stderrPath: stderrPath)
+    let (status, usage) = waitForProcess(pid)
     let seconds = Date().timeIntervalSince(started)
-    let exited = status & 0x7F == 0
-    let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-    return MeasuredProcessResult(status: code, stderr: stderr, seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
+    return MeasuredProcessResult(status: status, stderr: stderr, seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
 }
