@@ -13,11 +13,12 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case bigEndian
     /// Versions 2 and 3 are read; version 1 (32-bit counts) and unknown versions are not.
     case unsupportedVersion(UInt32)
-    /// The header declares more tensors than ``ReaderLimits/ggufTensorCount``.
-    case tooManyTensors(declared: UInt64, limit: Int)
     /// The declared tensor and key/value counts cannot fit in the bytes that follow (each tensor
     /// info takes at least 24 bytes, each key/value 13).
     case countsExceedFile(tensors: UInt64, keyValues: UInt64, available: Int)
+    /// The header declares more tensors than ``ReaderLimits/ggufTensorCount`` (checked after the
+    /// counts are found to fit in the file, so only a file of over 100 MB can break it).
+    case tooManyTensors(declared: UInt64, limit: Int)
     /// A fixed-size field (`reading`) runs past the end of the file.
     case unexpectedEnd(reading: String, offset: Int)
     /// A string's declared length runs past the end of the file.
@@ -67,8 +68,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .badMagic: "magic"
         case .bigEndian: "little-endian"
         case .unsupportedVersion: "version"
-        case .tooManyTensors: "tensor count limit"
         case .countsExceedFile: "counts fit in the file"
+        case .tooManyTensors: "tensor count limit"
         case .unexpectedEnd: "header inside the file"
         case .stringPastEnd: "string inside the file"
         case .invalidUTF8: "UTF-8"

@@ -61,12 +61,12 @@ public struct GGUFHeader: Sendable {
         let tensorCount = try cursor.read(UInt64.self, "tensor count")
         let keyValueCount = try cursor.read(UInt64.self, "key/value count")
         let available = cursor.remaining
-        guard tensorCount <= UInt64(ReaderLimits.ggufTensorCount) else {
-            throw .tooManyTensors(declared: tensorCount, limit: ReaderLimits.ggufTensorCount)
-        }
         guard tensorCount <= UInt64(available / minimumTensorInfoSize), keyValueCount <= UInt64(available / minimumKeyValueSize),
               Int(tensorCount) * minimumTensorInfoSize + Int(keyValueCount) * minimumKeyValueSize <= available
         else { throw .countsExceedFile(tensors: tensorCount, keyValues: keyValueCount, available: available) }
+        guard tensorCount <= UInt64(ReaderLimits.ggufTensorCount) else {
+            throw .tooManyTensors(declared: tensorCount, limit: ReaderLimits.ggufTensorCount)
+        }
 
         let keyValues = try readKeyValues(&cursor, count: Int(keyValueCount))
         let alignment = try alignment(of: keyValues)
