@@ -12,7 +12,11 @@ import Testing
 @Suite struct MutationTests {
     @Test(arguments: MutationTarget.formats)
     func mutatedFilesAreReadOrRefused(target: MutationTarget) throws {
-        try MutationHarness.run(target)
+        let result = try MutationHarness.run(name: target.name, fixture: target.fixture, fileName: target.fileName, cases: target.cases,
+                                             lengthFields: target.fields, companions: target.companions, read: target.read)
+        #expect(result.failures.isEmpty, "\(result.failures.count) bad cases:\n\(result.failures.prefix(20).joined(separator: "\n"))")
+        // Some mutations (bit flips in tensor data) keep the file valid: the reader must accept those.
+        #expect(result.accepted > 0, "\(target.name): no mutated file was accepted; is the fixture valid?")
     }
 }
 
@@ -69,60 +73,4 @@ public struct MutationTarget: Sendable, CustomStringConvertible {
         .init(name: "config.json", fixture: "hf/gpt2-tiny/config.json", fileName: "config.json", cases: 1500,
               fields: { _ in [] }, companions: [], read: { _ = try JSONFile.read(path: $0) }),
     ]
-}
-
-/// Runs a target's cases and collects the ones that trapped (reported by ``CrashReporter``),
-/// threw something untyped, or took too long.
-enum MutationHarness {
-    static let seed: UInt64 = ProcessInfo.processInfo.environment["LMZOO_MUTATION_SEED"].flatMap { UInt64($0) } ?? 0x1A2B_3C4D
-    /// Overrides every target's case count (e.g. 100000 for a long local run).
-    static let caseOverride = ProcessInfo.processInfo.environment["LMZOO_MUTATION_CASES"].flatMap { Int($0) }
-    static let maxCaseSeconds = 1.0
-
-    static func run(_ target: MutationTarget) throws {
-        CrashReporter.install()
-        let scratch = try Fixtures.scratchDirectory("mutation")
-        defer { Fixtures.removeScratch(scratch) }
-        for companion in target.companions {
-            try FileManager.default.copyItem(atPath: Fixtures.path(companion), toPath: scratch + "/" + Paths.fileName(of: companion))
-        }
-        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(target.fixture))))
-        let mutator = Mutator(original, lengthFields: target.fields(original))
-        let path = scratch + "/" + target.fileName
-        var failures: [String] = []
-        var accepted = 0
-        let targetSeed = seed ^ UInt64(truncatingIfNeeded: target.name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) })
-        for index in 0..<(caseOverride ?? target.cases) {
-            let (bytes, what) = mutator.mutate(seed: targetSeed, case: index)
-            let label = "\(target.name) seed \(seed) case \(index): \(what)"
-            CrashReporter.current(label)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let started = Date()
-            do {
-                try target.read(path)
-                accepted += 1
-            } catch {
-                if String(describing: error).isEmpty { failures.append("\(label): empty error message") }
-            }
-            let seconds = Date().timeIntervalSince(started)
-            if seconds > maxCaseSeconds { failures.append("\(label): took \(String(format: "%.2f", seconds)) s") }
-        }
-        CrashReporter.current("(between cases)")
-        #expect(failures.isEmpty, "\(failures.count) bad cases:\n\(failures.prefix(20).joined(separator: "\n"))")
-        // Some mutations (bit flips in tensor data) keep the file valid: the reader must accept those.
-        #expect(accepted > 0, "\(target.name): no mutated file was accepted; is the fixture valid?")
-    }
-
-    /// Reads every byte of every tensor, so that a view reaching past its buffer traps here.
-    static func touch(_ store: TensorStore) {
-        var checksum: UInt8 = 0
-        for (_, tensor) in store.entries {
-            tensor.withUnsafeBytes { bytes in
-                for byte in bytes { checksum ^= byte }
-            }
-        }
-        blackHole(checksum)
-    }
-
-    @inline(never) static func blackHole(_ value: UInt8) { _ = value }
 }
