@@ -18,6 +18,18 @@ import Testing
         // Some mutations (bit flips in tensor data) keep the file valid: the reader must accept those.
         #expect(result.accepted > 0, "\(target.name): no mutated file was accepted; is the fixture valid?")
     }
+
+    /// HDF5 and .keras: libhdf5 parses the structure, and crashes on some corrupt object headers
+    /// (HDF5 1.10.8 has no checksums on version-1 metadata), so only what lmzoo and libhdf5 check
+    /// first is mutated: truncations and the superblock (HDF5) or the zip records and the start of
+    /// the members (.keras).
+    @Test(arguments: [("hdf5/generic.h5", "m.h5", 96), ("hdf5/legacy.h5", "m.h5", 96), ("hdf5/model.keras", "m.keras", 64)])
+    func truncatedAndFrontMutatedHDF5FilesAreReadOrRefused(fixture: String, fileName: String, frontBytes: Int) throws {
+        let read: (String) throws -> Void = fileName.hasSuffix(".keras")
+            ? { MutationHarness.touch(try KerasFormat().read(path: $0)) } : { MutationHarness.touch(try HDF5Format().read(path: $0)) }
+        let result = try MutationHarness.run(name: fixture, fixture: fixture, fileName: fileName, cases: 300, frontBytes: frontBytes, read: read)
+        #expect(result.failures.isEmpty, "\(result.failures.count) bad cases:\n\(result.failures.prefix(20).joined(separator: "\n"))")
+    }
 }
 
 /// One reader under test: a valid fixture, the name a mutated copy is written under, the format's

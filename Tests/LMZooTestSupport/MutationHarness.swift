@@ -14,7 +14,7 @@ public enum MutationHarness {
     /// Writes each mutated copy of `fixture` (a path under Tests/Fixtures) as `fileName` in a scratch
     /// directory holding copies of `companions`, and calls `read` on it.
     public static func run(name: String, fixture: String, fileName: String, cases: Int,
-                           lengthFields: ([UInt8]) -> [LengthField] = { _ in [] }, companions: [String] = [],
+                           lengthFields: ([UInt8]) -> [LengthField] = { _ in [] }, companions: [String] = [], frontBytes: Int? = nil,
                            read: (String) throws -> Void) throws -> (failures: [String], accepted: Int) {
         CrashReporter.install()
         let scratch = try Fixtures.scratchDirectory("mutation")
@@ -23,7 +23,8 @@ public enum MutationHarness {
             try FileManager.default.copyItem(atPath: Fixtures.path(companion), toPath: scratch + "/" + Paths.fileName(of: companion))
         }
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(fixture))))
-        let mutator = Mutator(original, lengthFields: lengthFields(original))
+        var mutator = Mutator(original, lengthFields: lengthFields(original))
+        mutator.frontBytes = frontBytes
         let path = scratch + "/" + fileName
         var failures: [String] = []
         var accepted = 0

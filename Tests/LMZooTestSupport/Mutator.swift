@@ -35,6 +35,9 @@ public struct LengthField: Sendable, Equatable {
 public struct Mutator {
     public let original: [UInt8]
     public let lengthFields: [LengthField]
+    /// When set, only truncations and bit flips inside the first `frontBytes` bytes (for readers
+    /// whose deeper structure a C library parses: lmzoo tests its own front checks, not libhdf5).
+    public var frontBytes: Int?
 
     /// `lengthFields`: the format's known fields (header sizes, counts, zip sizes and offsets);
     /// string length prefixes found by ``stringLengthFields(in:)`` are added.
@@ -58,6 +61,16 @@ public struct Mutator {
         guard !bytes.isEmpty else {
             bytes = [UInt8.random(in: 0...255, using: &rng)]
             return "one random byte"
+        }
+        if let frontBytes {
+            if rng.next() % 2 == 0 {
+                let length = Int.random(in: 0..<bytes.count, using: &rng)
+                bytes.removeSubrange(length...)
+                return "truncate to \(length)"
+            }
+            let at = Int.random(in: 0..<min(frontBytes, bytes.count), using: &rng), bit = Int.random(in: 0..<8, using: &rng)
+            bytes[at] ^= UInt8(1 << bit)
+            return "flip bit \(at).\(bit)"
         }
         switch Int.random(in: 0..<10, using: &rng) {
         case 0, 1:
