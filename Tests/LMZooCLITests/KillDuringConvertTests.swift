@@ -44,7 +44,7 @@ import Testing
             try FileManager.default.removeItem(atPath: out)
         }
 
-        var rng = SeededGenerator(seed: Self.seed)
+        var rng = SplitMix64(seed: Self.seed)
         var killed = 0, leftovers = 0
         for iteration in 0..<Self.iterations {
             let delay = duration * Double.random(in: 0.02...0.8, using: &rng)

@@ -82,6 +82,8 @@ public struct MutationTarget: Sendable, CustomStringConvertible {
               fields: { _ in [] }, companions: ["hf/gpt2-tiny/merges.txt"], read: vocabulary),
         .init(name: "merges.txt", fixture: "hf/gpt2-tiny/merges.txt", fileName: "merges.txt", cases: 800,
               fields: { _ in [] }, companions: ["hf/gpt2-tiny/vocab.json"], read: vocabulary),
+        .init(name: "vocab.txt", fixture: "hf/bert-tiny/vocab.txt", fileName: "vocab.txt", cases: 800,
+              fields: { _ in [] }, companions: [], read: vocabulary),
         .init(name: "config.json", fixture: "hf/gpt2-tiny/config.json", fileName: "config.json", cases: 1500,
               fields: { _ in [] }, companions: [], read: { _ = try JSONFile.read(path: $0) }),
     ]

@@ -1,20 +1,5 @@
 import Foundation
-
-/// SplitMix64: a small, fast, seedable generator, so that every mutation case can be replayed from
-/// its seed alone.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import LMZooCore
 
 /// A little-endian integer field of a file (a length, count, size or offset) the mutator may set
 /// to boundary values.
@@ -48,7 +33,7 @@ public struct Mutator {
 
     /// The bytes of case `index` under `seed`, and a description of what was done.
     public func mutate(seed: UInt64, case index: Int) -> (bytes: [UInt8], description: String) {
-        var rng = SeededGenerator(seed: seed ^ (UInt64(index) &* 0x2545_F491_4F6C_DD1D))
+        var rng = SplitMix64(seed: seed ^ (UInt64(index) &* 0x2545_F491_4F6C_DD1D))
         var bytes = original
         var steps: [String] = []
         // Mostly one mutation; sometimes a few stacked.
@@ -57,7 +42,7 @@ public struct Mutator {
         return (bytes, steps.joined(separator: "; "))
     }
 
-    private func applyOne(to bytes: inout [UInt8], using rng: inout SeededGenerator) -> String {
+    private func applyOne(to bytes: inout [UInt8], using rng: inout SplitMix64) -> String {
         guard !bytes.isEmpty else {
             bytes = [UInt8.random(in: 0...255, using: &rng)]
             return "one random byte"
@@ -128,7 +113,7 @@ public struct Mutator {
     }
 
     /// A non-empty range inside `count` bytes (start, length), biased towards short ones.
-    private func randomRange(_ count: Int, using rng: inout SeededGenerator) -> (Int, Int) {
+    private func randomRange(_ count: Int, using rng: inout SplitMix64) -> (Int, Int) {
         let total = max(count, 1)
         let length = min(total, rng.next() % 2 == 0 ? Int.random(in: 1...16, using: &rng) : Int.random(in: 1...total, using: &rng))
         return (Int.random(in: 0...(total - length), using: &rng), length)
