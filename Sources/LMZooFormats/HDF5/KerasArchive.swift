@@ -64,7 +64,7 @@ public enum KerasArchive {
         }
         let metadata = store.metadata[metadataKey] ?? #"{"keras_version": "3.0.0"}"#
         // The weights go to a temporary file beside OUT (removed when `scratch` goes away, never committed).
-        let scratch = try AtomicFileWriter(destination: path)
+        let scratch = try AtomicFileWriter(destination: path, named: true)
         let count = try LocatedError.at(path) {
             try HDF5Writer.writeFile(store, at: scratch.temporaryPath, options: options,
                                      keepMetadata: { !$0.hasPrefix("keras.") && $0 != HDF5Reader.skippedKey })
