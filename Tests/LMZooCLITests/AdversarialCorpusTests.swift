@@ -1,4 +1,5 @@
 import Foundation
+import LMZoo
 import LMZooCore
 import LMZooFormats
 import LMZooTestSupport
@@ -37,7 +38,7 @@ import Testing
         var failures: [String] = []
         for (file, expected) in try Self.manifest() {
             let (arguments, named) = try command(for: file, scratch: scratch)
-            let result = try runProcessMeasured(CLITests.executable, arguments)
+            let result = try runProcessMeasured(CLITests.executable, arguments) { ProcessMemory.peakResidentBytes(process: $0) }
             let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
             var problems: [String] = []
             if result.status != 1 { problems.append("exit \(result.status)") }
@@ -45,7 +46,7 @@ import Testing
             if !result.stderr.contains(expected) { problems.append("no '\(expected)'") }
             if !result.stderr.contains(named) { problems.append("does not name \(named)") }
             if result.seconds > Self.maxSeconds { problems.append(String(format: "took %.2f s", result.seconds)) }
-            if result.peakRSSBytes > Self.maxPeakRSS { problems.append("peak RSS \(result.peakRSSBytes >> 20) MB") }
+            if result.peakRSSBytes > Self.maxPeakRSS || result.peakRSSBytes == 0 { problems.append("peak RSS \(result.peakRSSBytes >> 20) MB") }
             if !problems.isEmpty {
                 failures.append("\(file): \(problems.joined(separator: ", ")): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
             }

@@ -40,7 +40,9 @@ public struct MeasuredProcessResult: Sendable {
     public let status: Int32
     public let stderr: String
     public let seconds: Double
-    /// Peak resident set size (`ru_maxrss` from `wait4`), in bytes.
+    /// Peak resident set size of the child's own memory (`VmHWM`, sampled every millisecond while
+    /// it runs), in bytes. (`wait4`'s `ru_maxrss` cannot serve: exec records the spawning
+    /// process's peak in it, and a test runner is far bigger than the child.)
     public let peakRSSBytes: Int
 }
 
@@ -69,15 +71,25 @@ public func waitForProcess(_ pid: pid_t) -> (status: Int32, usage: rusage) {
     return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), usage)
 }
 
-/// Runs `executable` with stdout discarded and stderr captured to a file, and measures the child
-/// alone with `wait4` (its own `rusage`, not the sum over every child of this process).
-public func runProcessMeasured(_ executable: String, _ arguments: [String]) throws -> MeasuredProcessResult {
+/// Runs `executable` with stdout discarded and stderr captured to a file; measures its wall time
+/// and the peak of its own resident memory, sampled every millisecond until it exits with
+/// `peakResidentBytes` (LMZoo's `ProcessMemory.peakResidentBytes(process:)`: `VmHWM`, a high-water mark).
+public func runProcessMeasured(_ executable: String, _ arguments: [String],
+                               peakResidentBytes: (pid_t) -> Int?) throws -> MeasuredProcessResult {
     let stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("lmzoo-stderr-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: stderrPath) }
     let started = Date()
     let pid = try spawnProcess(executable, arguments, stderrPath: stderrPath)
-    let (status, usage) = waitForProcess(pid)
+    var peak = 0
+    var raw: Int32 = 0
+    while true {
+        let done = waitpid(pid, &raw, WNOHANG)
+        if done == pid || (done < 0 && errno != EINTR) { break }
+        if let bytes = peakResidentBytes(pid) { peak = max(peak, bytes) }
+        usleep(1000)
+    }
     let seconds = Date().timeIntervalSince(started)
+    let status = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
     let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-    return MeasuredProcessResult(status: status, stderr: stderr, seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
+    return MeasuredProcessResult(status: status, stderr: stderr, seconds: seconds, peakRSSBytes: peak)
 }
