@@ -46,6 +46,38 @@ public enum ReaderLimits {
     /// ARPA text (plain, or gzip after inflating): largest file.
     public static let arpaBytes = 1 << 36
 
+    // MARK: PyTorch pickles (defaults of `PickleLimits` / `TorchReadLimits`)
+
+    /// Largest `data.pkl` interpreted.
+    public static let pickleBytes = 1 << 30
+    /// Deepest pickle stack.
+    public static let pickleStackDepth = 1 << 20
+    /// Deepest MARK nesting.
+    public static let pickleMarkDepth = 1 << 12
+    /// Most memo entries.
+    public static let pickleMemoEntries = 1 << 22
+    /// Longest GLOBAL module/name line.
+    public static let pickleGlobalNameLength = 1024
+    /// Deepest nesting of dicts and lists around a tensor.
+    public static let pickleContainerNesting = 64
+    /// Most tensors, metadata entries and containers visited while flattening a state dict.
+    public static let pickleFlattenedEntries = 1 << 22
+    /// Copies of strided or byte-swapped views: at most `max(factor x file size, minimum)` bytes.
+    public static let viewCopyFactor = 4
+    public static let viewCopyMinimumBytes = 1 << 30
+
+    // MARK: HDF5 (defaults of `HDF5Limits`)
+
+    /// Largest dataset read.
+    public static let hdf5DatasetBytes = 16 << 30
+    /// Most links, datasets and attribute values visited in one file.
+    public static let hdf5Objects = 1_000_000
+    /// Largest string attribute (all its values).
+    public static let hdf5AttributeBytes = 64 << 20
+    /// Filtered datasets over this many bytes may expand at most ``hdf5MaxExpansion`` times (Keras's rule).
+    public static let hdf5BombFloorBytes = 1 << 32
+    public static let hdf5MaxExpansion = 1000
+
     /// The most bytes `compressed` input bytes may inflate to under the ratio rule.
     public static func maxInflatedBytes(fromCompressed compressed: Int) -> Int {
         let (product, overflow) = compressed.multipliedReportingOverflow(by: compressionRatio)
