@@ -98,7 +98,7 @@ def main():
                     os.remove(p)
             os.sync()  # start each run with no dirty pages from the previous one
 
-        ours = median_run([LMZOO, "convert", src, out] + LMZOO_FLAGS.get(target, []), args.runs, env, clean)
+        ours = median_run([LMZOO, "convert", src, out, "--force"] + LMZOO_FLAGS.get(target, []), args.runs, env, clean)
         theirs = median_run([sys.executable, "-c", PY[target], src, ref], args.runs, env, clean)
         durable = median_run([sys.executable, "-c", PY[target] + FSYNC, src, ref], args.runs, env, clean)
         print(f"| safetensors -> {target} | {ours[0]:.2f} | {theirs[0]:.2f} | {durable[0]:.2f} | {theirs[0] / ours[0]:.1f}x | "

@@ -79,7 +79,7 @@ def main():
     make_model(hf_dir)
     q8 = os.path.join(args.dir, "gpt2-124m-q8_0.gguf")
     if not os.path.exists(q8):
-        subprocess.run([args.lmzoo, "convert", hf_dir, q8, "--dtype", "q8_0"], check=True, capture_output=True)
+        subprocess.run([args.lmzoo, "convert", hf_dir, q8, "--dtype", "q8_0", "--force"], check=True, capture_output=True)
 
     # A prompt of exactly 128 GPT-2 tokens: 128 common words, each one token with its leading space.
     prompt = " ".join((PROMPT_WORDS * 8)[:128])

@@ -73,7 +73,7 @@ def main():
     train_s, train_out = run([args.lmzoo, "train", "ngram", "--order", "5", "--corpus", corpus, "--out", arpa,
                               "--discount-fallback", "--json"], env)
     counts = json.loads(train_out)["counts"]
-    run([args.lmzoo, "convert", arpa, binary], env)
+    run([args.lmzoo, "convert", arpa, binary, "--force"], env)
 
     text = os.path.join(work, "test.txt")
     with open(os.path.join(REFERENCE, "fortunes-test.txt"), encoding="utf-8") as f:

@@ -35,6 +35,8 @@ public enum ARPAError: Error, Equatable, CustomStringConvertible {
     case unexpectedLine(line: Int, text: String)
     /// A `.gz` file that zlib cannot inflate.
     case gzip(String)
+    /// A `.gz` file inflates to more than ``ReaderLimits/compressionRatio`` times its size (a gzip bomb).
+    case compressionRatio(compressed: Int, limit: Int)
     /// The file is larger than lmzoo accepts.
     case tooLarge(bytes: Int, limit: Int)
     /// lmzoo's binary form (safetensors tables) is inconsistent.
@@ -59,6 +61,8 @@ public enum ARPAError: Error, Equatable, CustomStringConvertible {
         case let .missingEnd(line): "line \(line): the file ends before \\end\\ (truncated?)"
         case let .unexpectedLine(line, text): "line \(line): unexpected '\(text)'"
         case let .gzip(message): "gzip: \(message)"
+        case let .compressionRatio(compressed, limit):
+            "gzip: \(compressed) compressed bytes inflate past the compression ratio limit of \(limit):1 (gzip bomb?)"
         case let .tooLarge(bytes, limit): "\(bytes) bytes is more than the \(limit) bytes lmzoo reads"
         case let .badBinary(message): "not a valid lmzoo n-gram model: \(message)"
         }

@@ -15,7 +15,7 @@ enum ARPAReader {
     /// Highest order accepted.
     static let maxOrder = 16
     /// Largest (decompressed) file accepted.
-    static let maxBytes = 1 << 36
+    static let maxBytes = ReaderLimits.arpaBytes
 
     /// Reads `path` (plain or gzip).
     static func read(path: String) throws -> NGramTables {
@@ -65,6 +65,11 @@ enum ARPAReader {
             counts.append(count)
         }
         guard !counts.isEmpty else { throw ARPAError.noCounts(line: lines.lineNumber) }
+        // Every entry of every order takes a line of at least 4 bytes: the declared total, not just
+        // each count, must fit in the file before anything is allocated for it.
+        guard counts.reduce(0, +) <= bytes.count / 4 + 4 else {
+            throw ARPAError.badCount(line: lines.lineNumber, text: "\(counts.reduce(0, +)) n-grams in all, more than the file can hold")
+        }
         let order = counts.count
 
         let vocabulary = Vocabulary()

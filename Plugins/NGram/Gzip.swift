@@ -6,26 +6,30 @@ import Glibc
 
 /// gzip through zlib: whole-file inflate for reading, and a streaming, atomic writer.
 enum Gzip {
-    /// The decompressed bytes of the gzip file at `path` (at most `limit` bytes).
+    /// The decompressed bytes of the gzip file at `path`: at most `limit` bytes, and at most
+    /// ``ReaderLimits/maxInflatedBytes(fromCompressed:)`` of the file's size (a gzip bomb is refused
+    /// after inflating that much, not after filling memory).
     static func inflate(path: String, limit: Int) throws -> [UInt8] {
+        let compressedSize = try MappedFile(path: path).count
+        let ratioLimit = ReaderLimits.maxInflatedBytes(fromCompressed: compressedSize)
         guard let file = gzopen(path, "rb") else { throw FileError.system(path: path, action: "open", errno: errno) }
         defer { gzclose(file) }
         gzbuffer(file, 1 << 20)
         var output: [UInt8] = []
-        var chunk = 1 << 22
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let start = output.count
-            output.append(contentsOf: repeatElement(0, count: chunk))
-            let read = output.withUnsafeMutableBytes { gzread(file, $0.baseAddress! + start, UInt32(chunk)) }
+            let read = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress!, UInt32($0.count)) }
             if read < 0 {
                 var code: Int32 = 0
                 let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
                 throw ARPAError.gzip(message)
             }
-            output.removeLast(chunk - Int(read))
             if read == 0 { break }
+            chunk.withUnsafeBufferPointer { output.append(contentsOf: $0[0..<Int(read)]) }
             guard output.count <= limit else { throw ARPAError.tooLarge(bytes: output.count, limit: limit) }
-            chunk = min(chunk * 2, 1 << 26)
+            guard output.count <= ratioLimit else {
+                throw ARPAError.compressionRatio(compressed: compressedSize, limit: ReaderLimits.compressionRatio)
+            }
         }
         var code: Int32 = 0
         let message = gzerror(file, &code).map { String(cString: $0) } ?? ""

@@ -132,19 +132,53 @@ public struct CatalogEntry: Sendable {
     /// Total bytes of the model's files.
     public var fileBytes: Int { files.reduce(0) { $0 + $1.bytes } }
 
-    /// Checks every file's size and sha256; throws naming the first file that differs or is missing.
+    /// Checks every file's sha256; throws naming the first file that differs or is missing.
     public func verify(setupCommand: String = "scripts/setup.sh") throws {
         for file in files {
-            let path = Paths.join(folder, file.path)
-            guard Paths.exists(path) else {
-                throw LocatedError(path: path, CatalogError.notInstalled(model: name, how: install ?? setupCommand))
-            }
-            let actual = try SHA256.hexDigest(ofFile: path)
-            guard actual == file.sha256 else {
-                throw LocatedError(path: path, CatalogError.digestMismatch(model: name, expected: file.sha256, actual: actual))
+            let result = try check(file)
+            switch result.status {
+            case .ok: continue
+            case .missing: throw LocatedError(path: result.path, CatalogError.notInstalled(model: name, how: install ?? setupCommand))
+            case .mismatch:
+                throw LocatedError(path: result.path, CatalogError.digestMismatch(model: name, expected: file.sha256, actual: result.actual ?? ""))
             }
         }
     }
+
+    /// Checks every file's sha256 against the card (all of them, where ``verify(setupCommand:)``
+    /// stops at the first problem), in card order.
+    public func checkFiles() throws -> [FileCheck] { try files.map(check) }
+
+    /// Checks one file of the card: missing, or its sha256 equal to the card's or not.
+    public func check(_ file: CatalogFile) throws -> FileCheck {
+        let path = Paths.join(folder, file.path)
+        guard Paths.exists(path) else { return FileCheck(file: file, path: path, status: .missing, actual: nil) }
+        let actual = try SHA256.hexDigest(ofFile: path)
+        return FileCheck(file: file, path: path, status: actual == file.sha256 ? .ok : .mismatch, actual: actual)
+    }
+
+    /// The card of a model directory (`directory/model.json`, as the catalog's folders have).
+    public static func card(inDirectory directory: String) throws -> CatalogEntry {
+        let cardPath = Paths.join(directory, "model.json")
+        guard Paths.exists(cardPath) else { throw LocatedError(path: directory, CatalogError.noCard) }
+        return try LocatedError.at(cardPath) { try CatalogEntry(cardPath: cardPath) }
+    }
+}
+
+/// One file of a model checked against its card's sha256.
+public struct FileCheck: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case ok
+        case mismatch
+        case missing
+    }
+
+    public let file: CatalogFile
+    /// The file's path on disk.
+    public let path: String
+    public let status: Status
+    /// The file's sha256, when it exists.
+    public let actual: String?
 }
 
 /// Problems with the catalog or a catalog model.
@@ -157,6 +191,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case digestMismatch(model: String, expected: String, actual: String)
     /// No `models/catalog.json` was found.
     case noCatalog
+    /// A directory given as a model has no `model.json` card.
+    case noCard
 
     public var description: String {
         switch self {
@@ -164,6 +200,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
         case let .notInstalled(model, how): "catalog model \(model) is not installed (missing file; \(how))"
         case let .digestMismatch(model, expected, actual):
             "catalog model \(model): sha256 mismatch (card says \(expected), file has \(actual)); the file is corrupt or was changed"
+        case .noCard: "no model.json card (a card lists the model's files with their sha256)"
         case .noCatalog: "no zoo catalog found (models/catalog.json beside the lmzoo build, or set LMZOO_MODELS)"
         }
     }

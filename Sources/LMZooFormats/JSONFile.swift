@@ -3,7 +3,7 @@ import LMZooCore
 /// Reading small JSON files (configs, indexes) with a size limit checked before reading.
 public enum JSONFile {
     /// Parses the JSON file at `path`; refuses files over `limit` bytes.
-    public static func read(path: String, limit: Int = 16 << 20) throws -> JSONValue {
+    public static func read(path: String, limit: Int = ReaderLimits.jsonFileBytes) throws -> JSONValue {
         let file = try MappedFile(path: path)
         guard file.count <= limit else {
             throw LocatedError(path: path, JSONFileError.tooLarge(size: file.count, limit: limit))

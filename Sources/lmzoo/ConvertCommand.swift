@@ -10,6 +10,7 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert", abstract: "Convert a checkpoint to another container and/or dtype.",
         discussion: """
             OUT is written to a temporary file beside it and renamed into place: it is whole or untouched. \
+            An existing OUT is replaced only with --force; OUT naming an input file (also through a symlink or hard link) is refused. \
             An OUT that is a directory (existing, or named with a trailing / or without an extension) receives a model \
             directory: model.safetensors, config.json and companion files such as vocab.json (architectures: lstm).
             """)
@@ -35,6 +36,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Tied tensors (one storage, two names): 'duplicate' writes each name, 'once' writes the bytes once and records the alias.")
     var shared: String = SharedTensorPolicy.duplicate.rawValue
 
+    @Flag(help: "Replace OUT (or a model directory's files) if it already exists.")
+    var force = false
+
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
@@ -55,6 +59,7 @@ struct ConvertCommand: ParsableCommand {
 
         let checkpoint = try Checkpoint.open(input)
         try refuseOverwritingInput(files: checkpoint.files)
+        try refuseReplacing([output])
         let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType)
         notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
@@ -78,6 +83,7 @@ struct ConvertCommand: ParsableCommand {
         let targetDType = try parseDType(for: SafetensorsFormat())
         let checkpoint = try Checkpoint.open(input)
         try refuseWritingOverInput(checkpoint)
+        try refuseReplacing([ModelDirectoryWriter.weightsFileName, "config.json"].map { Paths.join(output, $0) })
         let options = WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy)
         let summary = try ModelDirectoryWriter.write(checkpoint, to: output, layout: layout, architecture: arch, options: options)
         summary.notes.forEach(Console.note)
@@ -92,14 +98,24 @@ struct ConvertCommand: ParsableCommand {
         }
     }
 
-    /// Refuses an OUT directory that is the input model directory or would replace one of its files.
+    /// Refuses an OUT directory that is the input model directory, or that holds any file (by device
+    /// and inode: through symlinks and hard links too) the checkpoint is read from.
     private func refuseWritingOverInput(_ checkpoint: Checkpoint) throws {
         guard let outIdentity = FileIdentity(path: output) else { return }
         let inputDirectory = checkpoint.directory.flatMap { FileIdentity(path: $0) }
-        let weights = FileIdentity(path: Paths.join(output, ModelDirectoryWriter.weightsFileName))
-        if inputDirectory == outIdentity || (weights != nil && checkpoint.files.contains { FileIdentity(path: $0) == weights }) {
+        var inputFiles = checkpoint.files
+        if let directory = checkpoint.directory { inputFiles.append(Paths.join(directory, "config.json")) }
+        let inputs = inputFiles.compactMap { FileIdentity(path: $0) }
+        let inside = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).compactMap { FileIdentity(path: Paths.join(output, $0)) }
+        if inputDirectory == outIdentity || inside.contains(where: { inputs.contains($0) }) {
             throw UsageError(FileError.outputIsInput(path: output).description)
         }
+    }
+
+    /// Without `--force`, refuses to replace any of `paths` that exists.
+    private func refuseReplacing(_ paths: [String]) throws {
+        guard !force, let existing = paths.first(where: Paths.exists) else { return }
+        throw UsageError("\(existing): already exists; use --force to replace it")
     }
 
     private func parseDType(for writer: any CheckpointFormat) throws -> DType? {

@@ -8,7 +8,7 @@ struct LMZooCommand: ParsableCommand {
         discussion: "Every command accepts --json and then prints one JSON document on stdout.",
         subcommands: [ListCommand.self, InspectCommand.self, ConvertCommand.self, TokenizeCommand.self, PredictCommand.self,
                       ScoreCommand.self, GenerateCommand.self, EmbedCommand.self, FillMaskCommand.self, DecodeCommand.self, TrainCommand.self, DistillCommand.self,
-                      ModelsCommand.self, BenchCommand.self, BenchModelCommand.self, ServeCommand.self])
+                      ModelsCommand.self, VerifyCommand.self, BenchCommand.self, BenchModelCommand.self, ServeCommand.self])
 }
 
 /// The `--json` flag every command takes.

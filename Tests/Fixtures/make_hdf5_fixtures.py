@@ -214,7 +214,7 @@ if os.path.exists(lmzoo):
     written = path("lmzoo_written.keras")
     if os.path.exists(written):
         os.remove(written)
-    subprocess.run([lmzoo, "convert", path("model.keras"), written], check=True)
+    subprocess.run([lmzoo, "convert", path("model.keras"), written, "--force"], check=True)
     try:
         loaded = keras.saving.load_model(written)
         difference = float(np.max(np.abs(np.asarray(keras.ops.convert_to_numpy(loaded(ids))) - reference)))

@@ -205,7 +205,7 @@ torch.save({"w": torch.ones(2)}, os.path.join(HERE, "legacy.pt"), _use_new_zipfi
 # --- golden files written by lmzoo, checked by torch ----------------------------------------------------
 for source, golden, reference in [("tiny_gpt2.bin", "golden_gpt2.bin", gpt2), ("mixed.pt", "golden_mixed.pt", mixed)]:
     out = os.path.join(HERE, golden)
-    subprocess.run([LMZOO, "convert", os.path.join(HERE, source), out], check=True)
+    subprocess.run([LMZOO, "convert", os.path.join(HERE, source), out, "--force"], check=True)
     loaded = torch.load(out, weights_only=True)
     assert isinstance(loaded, collections.OrderedDict) and list(loaded) == list(reference), list(loaded)
     for name, value in reference.items():

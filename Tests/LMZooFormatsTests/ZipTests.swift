@@ -23,6 +23,22 @@ import Testing
         }
     }
 
+    @Test func refusesDeflatedEntriesOverTheRatioAndTotalLimits() throws {
+        var ratio = ZipLimits()
+        ratio.maxCompressionRatio = 2
+        ratio.ratioGraceBytes = 100
+        #expect(throws: ZipError.self) {
+            do { _ = try ZipArchive(path: Fixtures.path("zip/deflated.zip"), limits: ratio) } catch let error as LocatedError { throw error.underlying }
+        }
+        var total = ZipLimits()
+        total.maxInflatedTotal = 2000  // a.txt (1200 bytes) + dir/b.bin (1024 bytes) = 2224
+        #expect(throws: ZipError.inflatedTotalTooLarge(total: 2224, limit: 2000)) {
+            do { _ = try ZipArchive(path: Fixtures.path("zip/deflated.zip"), limits: total) } catch let error as LocatedError { throw error.underlying }
+        }
+        total.maxInflatedTotal = 2224
+        #expect(try ZipArchive(path: Fixtures.path("zip/deflated.zip"), limits: total).entries.count == 3)
+    }
+
     @Test func refusesTruncatedAndNonZipFiles() throws {
         let scratch = try Fixtures.scratchDirectory("zip-bad")
         defer { Fixtures.removeScratch(scratch) }

@@ -133,9 +133,10 @@ public enum CorpusText {
 
 /// The memory this process has used.
 public enum ProcessMemory {
-    /// Peak resident set size (`VmHWM` in /proc/self/status), in bytes; nil where unavailable.
-    public static func peakResidentBytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    /// Peak resident set size (`VmHWM` in /proc/self/status, or /proc/PID/status of a running
+    /// `process`), in bytes; nil where unavailable.
+    public static func peakResidentBytes(process: Int32? = nil) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.map(String.init) ?? "self")/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
             return kilobytes.map { $0 * 1024 }

@@ -9,11 +9,18 @@ import Darwin
 /// Writes a file so that it is either complete or absent: bytes go to a temporary file beside the
 /// destination, which ``commit()`` flushes, fsyncs and renames over the destination. A writer that
 /// is dropped without committing removes its temporary file; the destination is never touched.
+///
+/// On Linux the temporary file is unnamed (`O_TMPFILE` in the destination's directory) until
+/// ``commit()`` links it under a hidden name and renames it into place, so a process killed with
+/// SIGKILL mid-write leaves nothing behind. Where that is unsupported, or when a caller needs a path
+/// another library can open (`named: true`), it is a hidden `.NAME.lmzoo-XXXXXX` file instead.
 public final class AtomicFileWriter {
     /// The final path.
     public let destination: String
-    /// The temporary file being written.
+    /// A path of the temporary file being written (for an unnamed file, its `/proc/self/fd` link).
     public let temporaryPath: String
+    /// False while the temporary file has no name in the directory (O_TMPFILE).
+    private let named: Bool
     /// Bytes written so far.
     public private(set) var bytesWritten = 0
 
@@ -26,17 +33,56 @@ public final class AtomicFileWriter {
     /// Dirty bytes after which writeback to disk is started, so the final fsync waits only for the tail.
     private static let writebackInterval = 64 << 20
 
-    /// Creates the temporary file in `destination`'s directory.
-    public init(destination: String) throws {
+    /// Creates the temporary file in `destination`'s directory; `named`: give it a name from the
+    /// start (for another library to write through ``temporaryPath``).
+    public init(destination: String, named: Bool = false) throws {
         self.destination = destination
-        let directory = Paths.directory(of: destination)
-        let base = Paths.fileName(of: destination)
-        var template = Array("\(directory)/.\(base).lmzoo-XXXXXX".utf8CString)
+        if !named, let unnamed = AtomicFileWriter.openUnnamed(in: Paths.directory(of: destination)) {
+            fd = unnamed
+            temporaryPath = "/proc/self/fd/\(unnamed)"
+            self.named = false
+        } else {
+            let (descriptor, path) = try AtomicFileWriter.makeNamed(beside: destination)
+            fd = descriptor
+            temporaryPath = path
+            self.named = true
+        }
+        pending.reserveCapacity(AtomicFileWriter.bufferSize)
+    }
+
+    /// `open(directory, O_TMPFILE)` (Linux), or nil where unsupported.
+    private static func openUnnamed(in directory: String) -> Int32? {
+        #if os(Linux)
+        guard access("/proc/self/fd", F_OK) == 0 else { return nil }
+        let oTmpfile: Int32 = 0o20_000_000 | O_DIRECTORY  // glibc's O_TMPFILE, which Swift does not import
+        let descriptor = open(directory.isEmpty ? "." : directory, oTmpfile | O_WRONLY | O_CLOEXEC, 0o600)
+        return descriptor >= 0 ? descriptor : nil
+        #else
+        return nil
+        #endif
+    }
+
+    /// The hidden name prefix of temporary files beside `destination`.
+    private static func hiddenPrefix(_ destination: String) -> String {
+        "\(Paths.directory(of: destination))/.\(Paths.fileName(of: destination)).lmzoo-"
+    }
+
+    /// A hidden `mkstemp` file beside `destination`: its descriptor and path.
+    private static func makeNamed(beside destination: String) throws -> (Int32, String) {
+        var template = Array((hiddenPrefix(destination) + "XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw FileError.system(path: destination, action: "create a temporary file for", errno: errno) }
-        fd = descriptor
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        pending.reserveCapacity(AtomicFileWriter.bufferSize)
+        return (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    }
+
+    /// Links the unnamed temporary file under a fresh hidden name beside the destination.
+    private func linkUnnamed() throws -> String {
+        for _ in 0..<100 {
+            let name = AtomicFileWriter.hiddenPrefix(destination) + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            if linkat(AT_FDCWD, temporaryPath, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 { return name }
+            guard errno == EEXIST else { break }
+        }
+        throw FileError.system(path: destination, action: "link the temporary file beside", errno: errno)
     }
 
     /// Writes `bytes` as the whole content of `destination`, atomically.
@@ -89,11 +135,12 @@ public final class AtomicFileWriter {
         umask(mask)
         fchmod(fd, 0o644 & ~mask)
         guard fsync(fd) == 0 else { throw FileError.system(path: destination, action: "fsync", errno: errno) }
+        let linked = named ? temporaryPath : try linkUnnamed()
         close(fd)
         fd = -1
-        guard rename(temporaryPath, destination) == 0 else {
+        guard rename(linked, destination) == 0 else {
             let code = errno
-            unlink(temporaryPath)
+            unlink(linked)
             throw FileError.system(path: destination, action: "rename the temporary file onto", errno: code)
         }
         committed = true
@@ -117,7 +164,7 @@ public final class AtomicFileWriter {
 
     deinit {
         if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
+        if !committed && named { unlink(temporaryPath) }
     }
 
     private func flush() throws {

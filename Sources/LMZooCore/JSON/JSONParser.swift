@@ -4,7 +4,7 @@
 /// invalid UTF-8. It never traps: every read is bounds-checked.
 public struct JSONParser {
     /// Deepest nesting of arrays/objects accepted.
-    public static let maxDepth = 128
+    public static let maxDepth = ReaderLimits.jsonNesting
 
     private let bytes: UnsafeRawBufferPointer
     private var position = 0

@@ -16,6 +16,9 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     /// The declared tensor and key/value counts cannot fit in the bytes that follow (each tensor
     /// info takes at least 24 bytes, each key/value 13).
     case countsExceedFile(tensors: UInt64, keyValues: UInt64, available: Int)
+    /// The header declares more tensors than ``ReaderLimits/ggufTensorCount`` (checked after the
+    /// counts are found to fit in the file, so only a file of over 100 MB can break it).
+    case tooManyTensors(declared: UInt64, limit: Int)
     /// A fixed-size field (`reading`) runs past the end of the file.
     case unexpectedEnd(reading: String, offset: Int)
     /// A string's declared length runs past the end of the file.
@@ -66,6 +69,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .bigEndian: "little-endian"
         case .unsupportedVersion: "version"
         case .countsExceedFile: "counts fit in the file"
+        case .tooManyTensors: "tensor count limit"
         case .unexpectedEnd: "header inside the file"
         case .stringPastEnd: "string inside the file"
         case .invalidUTF8: "UTF-8"
@@ -101,6 +105,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedVersion(version):
             detail = version == 1 ? "GGUF version 1 is no longer supported (versions 2 and 3 are)"
                 : "GGUF version \(version) is not supported (versions 2 and 3 are)"
+        case let .tooManyTensors(declared, limit):
+            detail = "header declares \(declared) tensors, more than the limit of \(limit)"
         case let .countsExceedFile(tensors, keyValues, available):
             detail = "header declares \(tensors) tensors and \(keyValues) key/values, more than \(available) remaining bytes can hold"
         case let .unexpectedEnd(what, offset):

@@ -28,7 +28,7 @@ public struct GGUFHeader: Sendable {
     /// The key holding the data alignment (a UINT32 power of two).
     public static let alignmentKey = "general.alignment"
     /// Deepest array nesting accepted (llama.cpp accepts none; gguf-py writes any).
-    public static let maxArrayDepth = 16
+    public static let maxArrayDepth = ReaderLimits.ggufArrayNesting
     /// ggml's `GGML_MAX_DIMS`.
     public static let maxDimensions = 4
     /// Smallest possible tensor info: empty name (8), n_dims (4), type (4), offset (8).
@@ -64,6 +64,9 @@ public struct GGUFHeader: Sendable {
         guard tensorCount <= UInt64(available / minimumTensorInfoSize), keyValueCount <= UInt64(available / minimumKeyValueSize),
               Int(tensorCount) * minimumTensorInfoSize + Int(keyValueCount) * minimumKeyValueSize <= available
         else { throw .countsExceedFile(tensors: tensorCount, keyValues: keyValueCount, available: available) }
+        guard tensorCount <= UInt64(ReaderLimits.ggufTensorCount) else {
+            throw .tooManyTensors(declared: tensorCount, limit: ReaderLimits.ggufTensorCount)
+        }
 
         let keyValues = try readKeyValues(&cursor, count: Int(keyValueCount))
         let alignment = try alignment(of: keyValues)
@@ -76,7 +79,7 @@ public struct GGUFHeader: Sendable {
 
     private static func readKeyValues(_ cursor: inout GGUFCursor, count: Int) throws(GGUFError) -> [GGUFKeyValue] {
         var keyValues: [GGUFKeyValue] = []
-        keyValues.reserveCapacity(count)
+        keyValues.reserveCapacity(min(count, 1 << 16))
         var seen = Set<String>()
         for index in 0..<count {
             let key = try cursor.readString("key of key/value \(index)")
@@ -107,7 +110,7 @@ public struct GGUFHeader: Sendable {
 
     private static func readTensorInfos(_ cursor: inout GGUFCursor, count: Int) throws(GGUFError) -> [RawTensorInfo] {
         var infos: [RawTensorInfo] = []
-        infos.reserveCapacity(count)
+        infos.reserveCapacity(min(count, 1 << 16))
         var seen = Set<String>()
         for index in 0..<count {
             let name = try cursor.readString("name of tensor \(index)")

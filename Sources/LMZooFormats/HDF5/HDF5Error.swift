@@ -108,14 +108,14 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
 /// Limits applied to an HDF5 file before anything is allocated for it.
 public struct HDF5Limits: Sendable {
     /// Largest dataset lmzoo reads (into memory or as a view).
-    public var maxDatasetBytes = 16 << 30
+    public var maxDatasetBytes = ReaderLimits.hdf5DatasetBytes
     /// Most links, datasets and attribute values visited in one file.
-    public var maxObjects = 1_000_000
+    public var maxObjects = ReaderLimits.hdf5Objects
     /// Largest string attribute (all its values) lmzoo reads.
-    public var maxAttributeBytes = 64 << 20
+    public var maxAttributeBytes = ReaderLimits.hdf5AttributeBytes
     /// Filtered datasets over this size must not expand more than ``maxExpansion`` times (Keras's rule).
-    public var bombFloorBytes = 1 << 32
-    public var maxExpansion = 1000
+    public var bombFloorBytes = ReaderLimits.hdf5BombFloorBytes
+    public var maxExpansion = ReaderLimits.hdf5MaxExpansion
 
     public init() {}
 }

@@ -22,7 +22,7 @@ public enum HDF5Writer {
     /// Writes `store` to `path` atomically.
     @discardableResult
     public static func write(_ store: TensorStore, to path: String, options: WriteOptions = WriteOptions()) throws -> WriteSummary {
-        let temporary = try AtomicFileWriter(destination: path)
+        let temporary = try AtomicFileWriter(destination: path, named: true)
         let count = try LocatedError.at(path) {
             try writeFile(store, at: temporary.temporaryPath, options: options, keepMetadata: { $0 != HDF5Reader.skippedKey },
                           afterEachDataset: temporary.startWriteback)

@@ -19,7 +19,7 @@ public enum KerasArchive {
     static let metadataMember = "metadata.json"
     static let weightsMember = "model.weights.h5"
     /// Largest config.json / metadata.json accepted.
-    static let maxJSONSize = 64 << 20
+    static let maxJSONSize = ReaderLimits.kerasJSONBytes
 
     /// Reads the `.keras` archive at `path`.
     public static func read(path: String, limits: HDF5Limits = HDF5Limits()) throws -> TensorStore {
@@ -64,7 +64,7 @@ public enum KerasArchive {
         }
         let metadata = store.metadata[metadataKey] ?? #"{"keras_version": "3.0.0"}"#
         // The weights go to a temporary file beside OUT (removed when `scratch` goes away, never committed).
-        let scratch = try AtomicFileWriter(destination: path)
+        let scratch = try AtomicFileWriter(destination: path, named: true)
         let count = try LocatedError.at(path) {
             try HDF5Writer.writeFile(store, at: scratch.temporaryPath, options: options,
                                      keepMetadata: { !$0.hasPrefix("keras.") && $0 != HDF5Reader.skippedKey })

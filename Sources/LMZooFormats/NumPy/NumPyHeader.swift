@@ -5,7 +5,7 @@ import LMZooCore
 /// 3.0, little-endian), then a Python dict literal padded with spaces and a newline, then the data.
 public struct NumPyHeader: Sendable, Equatable {
     /// Largest header lmzoo parses (NumPy itself refuses more than 10,000 characters by default).
-    public static let maxHeaderSize = 1 << 20
+    public static let maxHeaderSize = ReaderLimits.npyHeaderBytes
     /// NumPy's `MAGIC_PREFIX`.
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
     /// NumPy's `NPY_MAXDIMS`.

@@ -1,3 +1,5 @@
+import LMZooCore
+
 /// A Python literal as NumPy writes it in a `.npy` header (a `repr` of a dict of strings, bools
 /// and tuples of ints), parsed by a small recursive-descent parser: nothing is ever evaluated.
 ///
@@ -31,7 +33,7 @@ enum PythonLiteral: Equatable {
     }
 
     /// Deepest nesting accepted (NumPy's own headers nest at most a few levels).
-    static let maxDepth = 32
+    static let maxDepth = ReaderLimits.npyHeaderNesting
 
     /// Parses `text` (the whole header: one literal, optionally surrounded by whitespace).
     /// Throws a description of the first problem.

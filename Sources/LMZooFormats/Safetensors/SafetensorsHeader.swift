@@ -11,7 +11,7 @@ public struct SafetensorsHeader: Equatable, Sendable {
     }
 
     /// The header's largest allowed size (the reference implementation's `MAX_HEADER_SIZE`).
-    public static let maxHeaderSize = 100_000_000
+    public static let maxHeaderSize = ReaderLimits.safetensorsHeaderBytes
 
     /// Tensors in data order (sorted by offset).
     public let entries: [Entry]

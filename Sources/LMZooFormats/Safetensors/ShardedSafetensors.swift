@@ -6,7 +6,7 @@ public enum ShardedSafetensors {
     /// The index file name Hugging Face uses.
     public static let indexFileName = "model.safetensors.index.json"
     /// Largest index file accepted.
-    static let maxIndexSize = 64 << 20
+    static let maxIndexSize = ReaderLimits.shardIndexBytes
 
     /// Reads every shard the index names and returns their tensors in shard order, then file
     /// order. Every `weight_map` entry must be found in the shard it names.

@@ -18,7 +18,7 @@ public struct HFVocabulary: Sendable, Equatable {
     public func id(of token: String) -> Int? { tokens.firstIndex(of: token) }
 
     /// Largest vocabulary file accepted.
-    static let maxFileSize = 256 << 20
+    static let maxFileSize = ReaderLimits.vocabularyFileBytes
 
     /// Reads the vocabulary files of `directory` (preferring `tokenizer.json`).
     public static func read(directory: String) throws -> HFVocabulary {

@@ -1,3 +1,5 @@
+import LMZooCore
+
 /// What a pickle may reference and build. The interpreter knows no globals itself: every GLOBAL,
 /// REDUCE, BUILD and BINPERSID goes through the rules, which build typed values and never call code.
 protocol PickleRules {
@@ -14,13 +16,13 @@ protocol PickleRules {
 /// Size limits applied while interpreting, before anything is allocated for the values.
 public struct PickleLimits: Sendable {
     /// Values on the stack, all MARK frames together.
-    public var maxStackDepth = 1 << 20
+    public var maxStackDepth = ReaderLimits.pickleStackDepth
     /// MARKs open at once.
-    public var maxMarkDepth = 1 << 12
+    public var maxMarkDepth = ReaderLimits.pickleMarkDepth
     /// Memo slots in use.
-    public var maxMemoEntries = 1 << 22
+    public var maxMemoEntries = ReaderLimits.pickleMemoEntries
     /// Length of a GLOBAL module or name line.
-    public var maxGlobalNameLength = 1024
+    public var maxGlobalNameLength = ReaderLimits.pickleGlobalNameLength
 
     public init() {}
 }

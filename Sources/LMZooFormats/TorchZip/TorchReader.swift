@@ -5,15 +5,15 @@ public struct TorchReadLimits: Sendable {
     /// Limits of the pickle interpreter.
     public var pickle = PickleLimits()
     /// Largest `data.pkl` lmzoo will interpret.
-    public var maxPickleBytes = 1 << 30
+    public var maxPickleBytes = ReaderLimits.pickleBytes
     /// Deepest nesting of dicts/lists around a tensor.
-    public var maxNestingDepth = 64
+    public var maxNestingDepth = ReaderLimits.pickleContainerNesting
     /// Most tensors + metadata entries + containers visited while flattening (shared containers
     /// count once per reference, so a pickle cannot expand exponentially).
-    public var maxFlattenedEntries = 1 << 22
+    public var maxFlattenedEntries = ReaderLimits.pickleFlattenedEntries
     /// Copies of strided or byte-swapped views may total at most `max(factor x file size, minimum)` bytes.
-    public var materializationFactor = 4
-    public var materializationMinimum = 1 << 30
+    public var materializationFactor = ReaderLimits.viewCopyFactor
+    public var materializationMinimum = ReaderLimits.viewCopyMinimumBytes
 
     public init() {}
 }

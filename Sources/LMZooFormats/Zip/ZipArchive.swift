@@ -82,11 +82,22 @@ public final class ZipArchive: @unchecked Sendable {
 /// Limits applied before anything is allocated for an archive.
 public struct ZipLimits: Sendable {
     /// Most entries in one archive.
-    public var maxEntries = 1_000_000
+    public var maxEntries = ReaderLimits.zipEntries
     /// Largest entry lmzoo will inflate into memory.
-    public var maxInflatedEntrySize = 16 << 30
+    public var maxInflatedEntrySize = ReaderLimits.inflatedEntryBytes
+    /// Largest sum of the declared sizes of the deflated entries of one archive.
+    public var maxInflatedTotal = ReaderLimits.inflatedTotalBytes
+    /// Most inflated bytes per compressed byte of a deflated entry over ``ratioGraceBytes``.
+    public var maxCompressionRatio = ReaderLimits.compressionRatio
+    public var ratioGraceBytes = ReaderLimits.compressionRatioGraceBytes
 
     public init() {}
+
+    /// True when a deflated entry of `compressed` bytes may declare `size` inflated bytes.
+    func ratioAllows(size: Int, compressed: Int) -> Bool {
+        let (limit, overflow) = compressed.multipliedReportingOverflow(by: maxCompressionRatio)
+        return size <= ratioGraceBytes || overflow || size <= limit
+    }
 }
 
 /// Why a zip archive was refused.
@@ -101,6 +112,10 @@ public enum ZipError: Error, Equatable, CustomStringConvertible {
     case unsupportedMethod(String, UInt16)
     case implausibleSize(String)
     case entryTooLarge(String, size: Int, limit: Int)
+    /// A deflated entry declares more than ``ZipLimits/maxCompressionRatio`` times its compressed size (a zip bomb).
+    case compressionRatio(String, size: Int, compressed: Int, limit: Int)
+    /// The deflated entries together declare more than ``ZipLimits/maxInflatedTotal`` bytes.
+    case inflatedTotalTooLarge(total: Int, limit: Int)
     case libzip(String)
 
     public var description: String {
@@ -115,6 +130,10 @@ public enum ZipError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedMethod(name, method): "zip: entry '\(name)' uses compression method \(method) (only stored and deflate are supported)"
         case let .implausibleSize(name): "zip: entry '\(name)' declares sizes that cannot be right"
         case let .entryTooLarge(name, size, limit): "zip: entry '\(name)' inflates to \(size) bytes, over the \(limit)-byte limit"
+        case let .compressionRatio(name, size, compressed, limit):
+            "zip: entry '\(name)' declares \(size) bytes from \(compressed) compressed, over the compression ratio limit of \(limit):1 (zip bomb?)"
+        case let .inflatedTotalTooLarge(total, limit):
+            "zip: deflated entries declare \(total) bytes in all, over the \(limit)-byte total limit (zip bomb?)"
         case let .libzip(message): "zip: \(message)"
         }
     }

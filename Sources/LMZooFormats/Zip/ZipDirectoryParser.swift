@@ -21,6 +21,7 @@ enum ZipDirectoryParser {
         entries.reserveCapacity(count)
         var seen = Set<String>()
         var position = directoryOffset
+        var inflatedTotal = 0
         for _ in 0..<count {
             guard try reader.u32(position) == 0x0201_4B50 else { throw ZipError.badSignature("a central directory entry") }
             let flags = try reader.u16(position + 8)
@@ -44,6 +45,16 @@ enum ZipDirectoryParser {
             guard method == 0 || method == 8 else { throw ZipError.unsupportedMethod(name, method) }
             guard method != 0 || size == compressed, method != 8 || size <= compressed &* 1032 &+ 1024 else {
                 throw ZipError.implausibleSize(name)
+            }
+            if method == 8 {
+                guard limits.ratioAllows(size: size, compressed: compressed) else {
+                    throw ZipError.compressionRatio(name, size: size, compressed: compressed, limit: limits.maxCompressionRatio)
+                }
+                let (total, overflow) = inflatedTotal.addingReportingOverflow(size)
+                inflatedTotal = overflow ? Int.max : total
+                guard inflatedTotal <= limits.maxInflatedTotal else {
+                    throw ZipError.inflatedTotalTooLarge(total: inflatedTotal, limit: limits.maxInflatedTotal)
+                }
             }
             guard try reader.u32(localOffset) == 0x0403_4B50 else { throw ZipError.badSignature("the local header of '\(name)'") }
             let dataOffset = localOffset + 30 + Int(try reader.u16(localOffset + 26)) + Int(try reader.u16(localOffset + 28))
