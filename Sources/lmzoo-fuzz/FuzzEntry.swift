@@ -5,10 +5,25 @@ import Glibc
 // Two builds of one target (see scripts/fuzz.sh and README "Fuzzing"):
 // - normal `swift build`: a replay tool, `lmzoo-fuzz READER FILE...` runs a reader on each file and
 //   exits 0 whether the file parses or is refused (a crash is the bug);
-// - `-sanitize=fuzzer,address -DLMZOO_FUZZ`: a libFuzzer target; libFuzzer supplies `main`, and the
-//   reader is the one named by LMZOO_FUZZ_READER.
+// - `-sanitize=fuzzer,address -DLMZOO_FUZZ`: a libFuzzer target driving the reader named by
+//   LMZOO_FUZZ_READER. SwiftPM links an executable's `main` to `<module>_main` on Linux, so that
+//   symbol hands the command line to libFuzzer's driver (what libFuzzer's own `main` would do).
 
 #if LMZOO_FUZZ
+/// libFuzzer's entry for programs with their own `main` (compiler-rt FuzzerInterface.h).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+@_cdecl("lmzoo_fuzz_main")
+public func lmzooFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, lmzooFuzzTestOneInput)
+}
+
 /// The reader this fuzzing process drives, chosen once from LMZOO_FUZZ_READER.
 nonisolated(unsafe) private var fuzzSession: FuzzSession?
 
