@@ -128,22 +128,38 @@ enum FuzzReaders {
         if let first = failures.first { throw first }
     }
 
-    static let plugins = [NGramPlugin.descriptor, HMMPlugin.descriptor, LSTMPlugin.descriptor, GPTPlugin.descriptor, BERTPlugin.descriptor]
+    /// Each plugin with a small model directory of its kind (its weights are read once): a fuzzed
+    /// config naming that plugin's `model_type` is checked against real weights and tokenizer files.
+    static let plugins: [(plugin: ArchitectureDescriptor, directory: String?, tensors: TensorStore)] = [
+        (NGramPlugin.descriptor, nil), (HMMPlugin.descriptor, "../../models/fortunes-hmm"), (LSTMPlugin.descriptor, "lstm/tied"),
+        (GPTPlugin.descriptor, "hf/gpt2-tiny"), (BERTPlugin.descriptor, "hf/bert-tiny"),
+    ].map { plugin, relative in
+        guard let relative, let directory = Optional(fixtures + "/" + relative),
+              let weights = try? SafetensorsReader.read(path: directory + "/model.safetensors") else { return (plugin, nil, TensorStore()) }
+        return (plugin, directory, weights)
+    }
 
     static func decodeConfig(_ bytes: UnsafeRawBufferPointer, _ scratch: FuzzScratch) throws {
         let json = try JSONParser.parse(bytes)
         blackHole(json.compactText)
         guard let object = json.objectValue else { return }
         let path = scratch.write("config.json", bytes)
-        var failures: [any Error] = []
-        for plugin in plugins {
+        let modelType = object["model_type"]?.stringValue
+        // Refused when no plugin loads it; the error shown is the matching plugin's.
+        var failure: (any Error)?
+        var loaded = false
+        for (plugin, directory, tensors) in plugins {
+            let matches = modelType.map { plugin.modelTypes.contains($0) } ?? false
+            let source = matches && directory != nil
+                ? ModelSource(path: directory!, directory: directory, config: object, tensors: tensors)
+                : ModelSource(path: path, directory: scratch.directory, config: object, tensors: TensorStore())
             do {
-                let model = try plugin.load(ModelSource(path: path, directory: scratch.directory, config: object, tensors: TensorStore()))
-                blackHole(model)
+                blackHole(try plugin.load(source))
+                loaded = true
             } catch {
-                failures.append(error)
+                if failure == nil || matches { failure = error }
             }
         }
-        if let first = failures.first { throw first }
+        if !loaded, let failure { throw failure }
     }
 }
