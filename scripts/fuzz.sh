@@ -9,7 +9,7 @@
 # SECONDS (default 600). The corpus grows in .build-fuzz/fuzz/READER/corpus (not committed); a crash,
 # leak, timeout or OOM leaves its input in .build-fuzz/fuzz/READER/artifacts/. Replay an input with
 # the normal build: `swift build --product lmzoo-fuzz && .build/debug/lmzoo-fuzz READER FILE`.
-# Environment: FUZZ_RSS_MB (2048), FUZZ_TIMEOUT_S (10), FUZZ_MAX_LEN (131072).
+# Environment: FUZZ_RSS_MB (2048), FUZZ_TIMEOUT_S (10), FUZZ_MAX_LEN (131072; 16384 for tokenizer and config).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,8 @@ seconds=${2:-600}
 shift $(( $# < 2 ? $# : 2 ))
 scratch=.build-fuzz
 fixtures=Tests/Fixtures
-max_len=${FUZZ_MAX_LEN:-131072}
+# Text readers get shorter inputs (their seeds are a few KiB; long inputs only slow them down).
+case $reader in tokenizer|config) max_len=${FUZZ_MAX_LEN:-16384} ;; *) max_len=${FUZZ_MAX_LEN:-131072} ;; esac
 
 swift build --scratch-path "$scratch" -c release --product lmzoo-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DLMZOO_FUZZ >&2
