@@ -62,6 +62,10 @@ let package = Package(
         .executableTarget(
             name: "lmzoo",
             dependencies: ["LMZoo", "LMZooServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Replay tool for fuzz inputs; the same sources are the libFuzzer target (scripts/fuzz.sh).
+        .executableTarget(
+            name: "lmzoo-fuzz",
+            dependencies: ["LMZooFormats"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
 
         .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore"]),
         // Fixtures live in Tests/Fixtures (made by the scripts beside them) and are found via #filePath.
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooServeTests", dependencies: ["LMZooServe", "LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooFuzzTests", dependencies: ["lmzoo-fuzz", "LMZooTestSupport"]),
         .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooLSTM", "LMZooHMM", "LMZoo", "LMZooTestSupport"]),
     ]
 )

@@ -103,12 +103,17 @@ final class HDF5File {
             let target = String(decoding: try linkValue(name, in: group, size: info.u.val_size, path: path).prefix { $0 != 0 }, as: UTF8.self)
             guard H5Oexists_by_name(group.id, name, linkAccess.id) > 0 else { throw .unresolvedSoftLink(link: path, target: target) }
         case H5L_TYPE_EXTERNAL:
+            // The names point into the value's bytes: copy them out while those are alive (a
+            // trailing NUL beyond the value's size stops a name the file left unterminated).
             let value = try linkValue(name, in: group, size: info.u.val_size, path: path)
-            var flags: UInt32 = 0
-            var fileName: UnsafePointer<CChar>?, objectName: UnsafePointer<CChar>?
-            let unpacked = value.withUnsafeBytes { H5Lunpack_elink_val($0.baseAddress, value.count, &flags, &fileName, &objectName) }
-            guard unpacked >= 0, let fileName, let objectName else { throw .externalLink(link: path, file: "?", object: "?") }
-            throw .externalLink(link: path, file: String(cString: fileName), object: String(cString: objectName))
+            let names = (value + [0]).withUnsafeBytes { bytes -> (file: String, object: String)? in
+                var flags: UInt32 = 0
+                var fileName: UnsafePointer<CChar>?, objectName: UnsafePointer<CChar>?
+                guard H5Lunpack_elink_val(bytes.baseAddress, value.count, &flags, &fileName, &objectName) >= 0,
+                      let fileName, let objectName else { return nil }
+                return (String(cString: fileName), String(cString: objectName))
+            }
+            throw .externalLink(link: path, file: names?.file ?? "?", object: names?.object ?? "?")
         default:
             throw .unsupportedLink(link: path, type: Int(info.type.rawValue))
         }
