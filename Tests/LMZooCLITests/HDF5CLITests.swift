@@ -18,6 +18,20 @@ import Testing
         }
     }
 
+    /// Files on which libhdf5 itself segfaults (found by fuzzing): the read runs in a forked child
+    /// first (HDF5CrashGuard), so lmzoo refuses them with one line instead of crashing.
+    @Test(arguments: ["libhdf5-segfaults-reading-attributes.h5", "libhdf5-segfaults-at-close.keras"])
+    func filesThatCrashLibhdf5AreRefused(_ name: String) throws {
+        let scratch = try Fixtures.scratchDirectory("cli-h5-crash")
+        defer { Fixtures.removeScratch(scratch) }
+        let copy = scratch + "/" + name
+        try FileManager.default.copyItem(atPath: Fixtures.path("fuzz-regressions/hdf5/" + name), toPath: copy)
+        let result = try lmzoo("inspect", copy)
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 1 && lines[0].contains(copy) && lines[0].contains("libhdf5 reads it without crashing"), "\(result.stderr)")
+    }
+
     @Test func inspectShowsAKerasArchive() throws {
         let result = try lmzoo("inspect", Fixtures.path("hdf5/model.keras"), "--json")
         #expect(result.status == 0, "\(result.stderr)")

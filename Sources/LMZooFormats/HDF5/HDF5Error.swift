@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LMZooCore
 
 /// Every way lmzoo refuses an HDF5 file (or a store it cannot write as one), one case per rule.
@@ -43,6 +48,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case missingWeight(layer: String, weight: String)
     /// An HDF5 call failed while reading or writing (libhdf5's message).
     case library(String, String)
+    /// libhdf5 crashed (or ran past the time limit) reading the file in a child process
+    /// (``HDF5CrashGuard``): a corrupt structure the library does not check. The signal's number.
+    case libraryCrashed(signal: Int32)
     /// Writing: a tensor name with an empty component or a `/` cannot become an HDF5 path.
     case invalidName(String)
     /// Writing: one name is a tensor and also a group prefix of another (`a.b` and `a.b.c`).
@@ -69,6 +77,7 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case .badAttribute: "layout attributes"
         case .missingWeight: "listed weights exist"
         case .library: "libhdf5 call"
+        case .libraryCrashed: "libhdf5 reads it without crashing"
         case .invalidName: "tensor names are HDF5 paths"
         case .nameConflict: "no tensor is also a group"
         }
@@ -98,6 +107,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case let .badAttribute(object, name, reason): detail = "attribute '\(name)' of '\(object)': \(reason)"
         case let .missingWeight(layer, weight): detail = "layer '\(layer)' lists weight '\(weight)' which is not a dataset"
         case let .library(operation, message): detail = "\(operation) failed: \(message)"
+        case let .libraryCrashed(signal):
+            detail = signal == SIGALRM ? "libhdf5 did not finish reading the file in \(HDF5CrashGuard.timeoutSeconds) s (corrupt structure?)"
+                : "libhdf5 crashed (signal \(signal)) reading the file: a corrupt structure; lmzoo refused it"
         case let .invalidName(name): detail = "tensor name '\(name)' has an empty component or a '/'"
         case let .nameConflict(tensor, other): detail = "'\(tensor)' is a tensor and also a group of '\(other)'"
         }

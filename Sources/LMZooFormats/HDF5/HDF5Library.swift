@@ -12,6 +12,11 @@ public enum HDF5 {
 
         init() {
             mutex = .allocate(capacity: 1)
+            initialize()
+        }
+
+        /// (Re)initialises the mutex unlocked.
+        func initialize() {
             var attributes = pthread_mutexattr_t()
             pthread_mutexattr_init(&attributes)
             pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
@@ -28,6 +33,10 @@ public enum HDF5 {
         pthread_mutex_unlock(lock.mutex)
         return lock
     }()
+
+    /// In a child forked while the parent held the lock (``HDF5CrashGuard``): the child's thread is not
+    /// the owner its copy of the recursive lock records, so the lock is made anew, unlocked.
+    static func resetLockInForkedChild() { lock.initialize() }
 
     /// Runs `body` holding the process-wide HDF5 lock (re-entrant).
     public static func withLock<T>(_ body: () throws -> T) rethrows -> T {
