@@ -18,4 +18,18 @@ if [ -z "${LMZOO_PYTHON:-}" ]; then
         echo "test.sh: no interop Python (pip install failed); interop tests will skip" >&2
     fi
 fi
+if [ "${CI:-}" = true ]; then
+    # A hung test must fail CI naming itself, not run into CI's own time limit.
+    limit="${LMZOO_TEST_TIMEOUT_S:-2700}"
+    log=.build/test-output.log
+    set +e
+    timeout --kill-after=30 "$limit" swift test 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+        echo "test.sh: swift test ran past $limit s; started but not finished:" >&2
+        python3 scripts/unfinished_tests.py "$log" >&2
+    fi
+    exit "$status"
+fi
 swift test

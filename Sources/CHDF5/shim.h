@@ -93,3 +93,18 @@ static inline lmzoo_h5_message lmzoo_h5_last_error(void) {
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, lmzoo_h5_walk, &message);
     return message;
 }
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// An unnamed in-memory file (memfd_create, close-on-exec) for handing an HDF5 image to the
+// crash-guard probe process; -1 where the kernel or headers lack it. Glibc's wrapper needs
+// _GNU_SOURCE, which Swift's Glibc module does not define, hence the raw system call.
+static inline int lmzoo_memfd_create(const char *name) {
+#ifdef SYS_memfd_create
+    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+#else
+    (void)name;
+    return -1;
+#endif
+}

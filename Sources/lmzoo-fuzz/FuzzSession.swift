@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import LMZooCore
+import LMZooFormats
 
 /// A reader and the scratch directory its inputs are written to (one per process, reused: every
 /// run replaces the files it writes).
@@ -9,7 +10,13 @@ final class FuzzSession {
     let reader: FuzzReader
     let scratch: FuzzScratch
 
+    /// Seconds a forked HDF5 read may take: below scripts/fuzz.sh's libFuzzer `-timeout` (10 s), so
+    /// a file on which libhdf5 loops forever is a refusal, as it is for `lmzoo`, not a fuzzer timeout.
+    static let hdf5TimeoutSeconds: UInt32 = 5
+
     init(reader: FuzzReader) {
+        // Single-threaded (the fuzzer, the replay tool): the cheap fork guard is safe here.
+        HDF5CrashGuard.mode = .fork(timeoutSeconds: Self.hdf5TimeoutSeconds)
         self.reader = reader
         scratch = FuzzScratch()
         reader.prepare(scratch)

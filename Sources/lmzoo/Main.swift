@@ -7,6 +7,12 @@ import LMZoo
 @main
 enum Main {
     static func main() {
+        let arguments = CommandLine.arguments
+        if arguments.count > 1, arguments[1] == HDF5CrashGuard.probeArgument {
+            HDF5CrashGuard.runProbe(Array(arguments.dropFirst(2)))
+        }
+        // Untrusted HDF5 files are read first by a child lmzoo (libhdf5 crashes on some corrupt files).
+        HDF5CrashGuard.mode = .spawn(executable: "/proc/self/exe", timeoutSeconds: HDF5CrashGuard.defaultTimeoutSeconds)
         LMZoo.registerBuiltins()
         let command: ParsableCommand
         do {

@@ -18,7 +18,7 @@ import Testing
         }
     }
 
-    /// Files on which libhdf5 itself segfaults (found by fuzzing): the read runs in a forked child
+    /// Files on which libhdf5 itself segfaults (found by fuzzing): the read runs in a child lmzoo
     /// first (HDF5CrashGuard), so lmzoo refuses them with one line instead of crashing.
     @Test(arguments: ["libhdf5-segfaults-reading-attributes.h5", "libhdf5-segfaults-at-close.keras"])
     func filesThatCrashLibhdf5AreRefused(_ name: String) throws {

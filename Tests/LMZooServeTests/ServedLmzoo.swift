@@ -49,6 +49,10 @@ final class ServedLmzoo: @unchecked Sendable {
     func stop() -> Int32 {
         if process.isRunning {
             process.terminate()
+            // A server that does not drain within a minute is killed, so the test fails instead of hanging.
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         Fixtures.removeScratch(scratch)

@@ -8,8 +8,10 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs `executable` with `arguments`, capturing stdout and stderr separately; `environment` adds to
-/// (or overrides) this process's environment.
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+/// (or overrides) this process's environment. A child still running after `timeoutSeconds` is
+/// killed (SIGKILL: status 9 as a signal), so a hung child fails its test instead of hanging the run.
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                       timeoutSeconds: Double = 900) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -20,6 +22,12 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let pid = process.processIdentifier
+    let finished = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut { kill(pid, SIGKILL) }
+    }
+    defer { finished.signal() }
     // Drain stderr on another thread so that neither pipe can fill up and block the child.
     nonisolated(unsafe) var stderrData = Data()
     let drained = DispatchSemaphore(value: 0)
@@ -74,7 +82,8 @@ public func waitForProcess(_ pid: pid_t) -> (status: Int32, usage: rusage) {
 /// Runs `executable` with stdout discarded and stderr captured to a file; measures its wall time
 /// and the peak of its own resident memory, sampled every millisecond until it exits with
 /// `peakResidentBytes` (LMZoo's `ProcessMemory.peakResidentBytes(process:)`: `VmHWM`, a high-water mark).
-public func runProcessMeasured(_ executable: String, _ arguments: [String],
+/// A child still running after `timeoutSeconds` is killed (status 128 + 9).
+public func runProcessMeasured(_ executable: String, _ arguments: [String], timeoutSeconds: Double = 900,
                                peakResidentBytes: (pid_t) -> Int?) throws -> MeasuredProcessResult {
     let stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("lmzoo-stderr-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: stderrPath) }
@@ -86,6 +95,7 @@ public func runProcessMeasured(_ executable: String, _ arguments: [String],
         let done = waitpid(pid, &raw, WNOHANG)
         if done == pid || (done < 0 && errno != EINTR) { break }
         if let bytes = peakResidentBytes(pid) { peak = max(peak, bytes) }
+        if Date().timeIntervalSince(started) > timeoutSeconds { kill(pid, SIGKILL) }
         usleep(1000)
     }
     let seconds = Date().timeIntervalSince(started)

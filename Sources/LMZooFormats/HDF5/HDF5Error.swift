@@ -48,9 +48,11 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case missingWeight(layer: String, weight: String)
     /// An HDF5 call failed while reading or writing (libhdf5's message).
     case library(String, String)
-    /// libhdf5 crashed (or ran past the time limit) reading the file in a child process
-    /// (``HDF5CrashGuard``): a corrupt structure the library does not check. The signal's number.
+    /// libhdf5 crashed reading the file in a child process (``HDF5CrashGuard``): a corrupt
+    /// structure the library does not check. The signal's number.
     case libraryCrashed(signal: Int32)
+    /// libhdf5 did not finish reading the file in a child process within its time limit (seconds).
+    case libraryTimedOut(seconds: UInt32)
     /// Writing: a tensor name with an empty component or a `/` cannot become an HDF5 path.
     case invalidName(String)
     /// Writing: one name is a tensor and also a group prefix of another (`a.b` and `a.b.c`).
@@ -77,7 +79,7 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case .badAttribute: "layout attributes"
         case .missingWeight: "listed weights exist"
         case .library: "libhdf5 call"
-        case .libraryCrashed: "libhdf5 reads it without crashing"
+        case .libraryCrashed, .libraryTimedOut: "libhdf5 reads it without crashing"
         case .invalidName: "tensor names are HDF5 paths"
         case .nameConflict: "no tensor is also a group"
         }
@@ -107,9 +109,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case let .badAttribute(object, name, reason): detail = "attribute '\(name)' of '\(object)': \(reason)"
         case let .missingWeight(layer, weight): detail = "layer '\(layer)' lists weight '\(weight)' which is not a dataset"
         case let .library(operation, message): detail = "\(operation) failed: \(message)"
-        case let .libraryCrashed(signal):
-            detail = signal == SIGALRM ? "libhdf5 did not finish reading the file in \(HDF5CrashGuard.timeoutSeconds) s (corrupt structure?)"
-                : "libhdf5 crashed (signal \(signal)) reading the file: a corrupt structure; lmzoo refused it"
+        case let .libraryCrashed(signal): detail = "libhdf5 crashed (signal \(signal)) reading the file: a corrupt structure; lmzoo refused it"
+        case let .libraryTimedOut(seconds): detail = "libhdf5 did not finish reading the file in \(seconds) s (corrupt structure?)"
         case let .invalidName(name): detail = "tensor name '\(name)' has an empty component or a '/'"
         case let .nameConflict(tensor, other): detail = "'\(tensor)' is a tensor and also a group of '\(other)'"
         }

@@ -27,7 +27,8 @@ final class HDF5File {
 
     /// Opens the file at `path`; `mapped` is a memory map of the same file.
     convenience init(path: String, mapped: MappedFile, limits: HDF5Limits) throws(HDF5Error) {
-        let id = H5Fopen(path, lmzoo_H5F_ACC_RDONLY(), HDF5.defaultPlist)
+        let fapl = try HDF5.unlockedFileAccess()
+        let id = withExtendedLifetime(fapl) { H5Fopen(path, lmzoo_H5F_ACC_RDONLY(), fapl.id) }
         try self.init(file: HDF5Handle.file(id, or: HDF5Error.cannotOpen), backing: TensorBuffer(mapping: mapped), offset: 0,
                       size: mapped.count, limits: limits)
     }

@@ -58,6 +58,16 @@ public enum HDF5 {
 
     /// `hid_t(H5P_DEFAULT)`.
     static var defaultPlist: hid_t { hid_t(H5P_DEFAULT) }
+
+    /// File access properties without libhdf5's `flock` file locking. lmzoo never shares a file
+    /// with a concurrent writer (it writes to a temp file and renames), and a lock is tied to the
+    /// descriptor: a child process started meanwhile inherits the descriptor and keeps the lock,
+    /// so a later open of the same file fails with "unable to lock file" (EAGAIN).
+    static func unlockedFileAccess() throws(HDF5Error) -> HDF5Handle {
+        let fapl = try HDF5Handle.plist(H5Pcreate(lmzoo_H5P_FILE_ACCESS()), or: { .library("H5Pcreate", $0) })
+        guard H5Pset_file_locking(fapl.id, false, true) >= 0 else { throw .library("H5Pset_file_locking", lastErrorMessage()) }
+        return fapl
+    }
 }
 
 /// An open HDF5 identifier (file, group, dataset, datatype, dataspace, attribute, property list)

@@ -14,8 +14,8 @@ import LMZooCore
 /// - String attributes of the root become metadata under their own name; those of other groups
 ///   under `/<group path>@<attribute>` (so that a writer can put them back). Arrays of strings are
 ///   stored as JSON arrays. Attributes of other types are not kept.
-/// - The file is read once in a forked child first (``HDF5CrashGuard``): libhdf5 crashes on some
-///   corrupt files, and such a file is refused with ``HDF5Error/libraryCrashed(signal:)`` instead.
+/// - With ``HDF5CrashGuard/mode`` set, the file is read once in a child process first: libhdf5
+///   crashes on some corrupt files, and such a file is refused with ``HDF5Error/libraryCrashed(signal:)`` instead.
 /// - Datasets that hold no numbers are skipped and listed under ``skippedKey``; every other
 ///   problem is an ``HDF5Error``.
 public enum HDF5Reader {
@@ -27,7 +27,9 @@ public enum HDF5Reader {
         let mapped = try MappedFile(path: path)
         return try LocatedError.at(path) {
             try HDF5.withLock {
-                try HDF5CrashGuard.survive { _ = try readContents(HDF5File(path: path, mapped: mapped, limits: limits)) }
+                try HDF5CrashGuard.survive(.path(path), limits: limits) {
+                    _ = try readContents(HDF5File(path: path, mapped: mapped, limits: limits))
+                }
                 return try readContents(HDF5File(path: path, mapped: mapped, limits: limits))
             }
         }
@@ -37,7 +39,9 @@ public enum HDF5Reader {
     /// of a zip archive) in place; tensors are views of `buffer` where the layout allows.
     public static func read(image buffer: TensorBuffer, offset: Int, size: Int, limits: HDF5Limits = HDF5Limits()) throws -> TensorStore {
         try HDF5.withLock {
-            try HDF5CrashGuard.survive { _ = try readContents(HDF5File(image: buffer, offset: offset, size: size, limits: limits)) }
+            try HDF5CrashGuard.survive(.image(buffer, offset: offset, size: size), limits: limits) {
+                _ = try readContents(HDF5File(image: buffer, offset: offset, size: size, limits: limits))
+            }
             return try readContents(HDF5File(image: buffer, offset: offset, size: size, limits: limits))
         }
     }

@@ -45,8 +45,9 @@ public enum HDF5Writer {
             let order = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
             H5Pset_link_creation_order(fcpl.id, order)
             H5Pset_link_creation_order(gcpl.id, order)
-            let file = try HDF5Handle.file(H5Fcreate(path, lmzoo_H5F_ACC_TRUNC(), fcpl.id, HDF5.defaultPlist),
-                                           or: { .library("H5Fcreate", $0) })
+            let fapl = try HDF5.unlockedFileAccess()
+            let created = withExtendedLifetime((fcpl, fapl)) { H5Fcreate(path, lmzoo_H5F_ACC_TRUNC(), fcpl.id, fapl.id) }
+            let file = try HDF5Handle.file(created, or: { .library("H5Fcreate", $0) })
             try populate(file, plan: plan, groupCreation: gcpl, afterEachDataset: afterEachDataset)
             // Every group and dataset handle is closed by now, so this close really closes (and flushes) the file.
             try file.closeChecked()
