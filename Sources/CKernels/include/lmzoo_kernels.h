@@ -25,3 +25,7 @@ void lmz_dequantize_rows(lmz_weight_kind kind, const void *weights, size_t row0,
 
 /// 1 when the AVX2+FMA+F16C paths are in use.
 int lmz_kernels_simd(void);
+
+/// In place: GELU with the tanh approximation, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`
+/// (GPT-2's `gelu_new`); AVX2 + FMA when the CPU has them.
+void lmz_gelu_tanh(float *x, size_t count);

@@ -2,7 +2,8 @@ import COpenBLAS
 
 /// Scaled dot-product multi-head attention over row-major activations, head `h` occupying columns
 /// `h*headDim ..< (h+1)*headDim` of each row (HF's `split_heads` layout). Scores are materialised one
-/// head at a time, `(T, S)`, never `(heads, T, S)`; one query row (decode) runs on `sgemv`.
+/// head at a time per thread, `(T, S)`, never `(heads, T, S)`; many query rows run heads in parallel on
+/// ``Kernels/threadCount`` threads; one query row (decode) runs on `sgemv`.
 public enum Attention {
     /// Which keys a query sees.
     public enum Mask: Equatable, Sendable {
@@ -26,9 +27,27 @@ public enum Attention {
         guard T > 0, S > 0 else { return }
         let scale = 1 / Float(headDim).squareRoot()
         let offset: Int? = if case let .causal(offset) = mask { offset } else { nil }
+        if T > 1, heads > 1, Kernels.threadCount > 1, T * S >= parallelMinimumScores {
+            // Heads in parallel, each on one OpenBLAS thread (a 128 x 128 x 64 product is too small to
+            // split well inside OpenBLAS), each chunk of heads with its own score buffer.
+            let chunks = min(Kernels.threadCount, heads)
+            let blasThreads = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+            defer { openblas_set_num_threads(blasThreads) }
+            let buffers = UnsafeMutablePointer<Float>.allocate(capacity: chunks * T * S)
+            defer { buffers.deallocate() }
+            Kernels.concurrentIterations(chunks) { chunk in
+                for h in heads * chunk / chunks ..< heads * (chunk + 1) / chunks {
+                    manyQueries(head: h, queries: queries, queryStride: queryStride, queryCount: T, keys: keys, values: values,
+                                keyValueStride: keyValueStride, keyCount: S, headDim: headDim, scale: scale, offset: offset,
+                                into: out, outStride: outStride, scores: buffers + chunk * T * S)
+                }
+            }
+            return
+        }
         for h in 0..<heads {
-            let q = queries + h * headDim, k = keys + h * headDim, v = values + h * headDim, o = out + h * headDim
             if T == 1 {
+                let q = queries + h * headDim, k = keys + h * headDim, v = values + h * headDim, o = out + h * headDim
                 let visible = offset.map { min(S, $0 + 1) } ?? S
                 // (visible, hd) · (hd) -> (visible) scores; softmax; (visible, hd)ᵀ · (visible) -> (hd)
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(visible), Int32(headDim), scale, k, Int32(keyValueStride),
@@ -38,19 +57,33 @@ public enum Attention {
                             scratch, 1, 0, o, 1)
                 continue
             }
-            // (T, hd) x (hd, S) -> (T, S) scores
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(S), Int32(headDim), scale,
-                        q, Int32(queryStride), k, Int32(keyValueStride), 0, scratch, Int32(S))
-            for i in 0..<T {
-                let row = scratch + i * S
-                let visible = offset.map { min(S, $0 + i + 1) } ?? S
-                Kernels.softmax(row, count: visible)
-                if visible < S { (row + visible).update(repeating: 0, count: S - visible) }
-            }
-            // (T, S) x (S, hd) -> (T, hd)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(headDim), Int32(S), 1,
-                        scratch, Int32(S), v, Int32(keyValueStride), 0, o, Int32(outStride))
+            manyQueries(head: h, queries: queries, queryStride: queryStride, queryCount: T, keys: keys, values: values,
+                        keyValueStride: keyValueStride, keyCount: S, headDim: headDim, scale: scale, offset: offset,
+                        into: out, outStride: outStride, scores: scratch)
         }
+    }
+
+    /// Score count (T x S) from which heads run in parallel.
+    static let parallelMinimumScores = 4096
+
+    /// Head `h` for T > 1 queries: scores `(T, S)` by sgemm, row softmax under the mask, times V.
+    private static func manyQueries(head h: Int, queries: UnsafePointer<Float>, queryStride: Int, queryCount T: Int,
+                                    keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyValueStride: Int,
+                                    keyCount S: Int, headDim: Int, scale: Float, offset: Int?,
+                                    into out: UnsafeMutablePointer<Float>, outStride: Int, scores: UnsafeMutablePointer<Float>) {
+        let q = queries + h * headDim, k = keys + h * headDim, v = values + h * headDim, o = out + h * headDim
+        // (T, hd) x (hd, S) -> (T, S) scores
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(S), Int32(headDim), scale,
+                    q, Int32(queryStride), k, Int32(keyValueStride), 0, scores, Int32(S))
+        for i in 0..<T {
+            let row = scores + i * S
+            let visible = offset.map { min(S, $0 + i + 1) } ?? S
+            Kernels.softmax(row, count: visible)
+            if visible < S { (row + visible).update(repeating: 0, count: S - visible) }
+        }
+        // (T, S) x (S, hd) -> (T, hd)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(headDim), Int32(S), 1,
+                    scores, Int32(S), v, Int32(keyValueStride), 0, o, Int32(outStride))
     }
 
     /// Floats of scratch ``multiHead(queries:queryStride:queryCount:keys:values:keyValueStride:keyCount:heads:headDim:mask:into:outStride:scratch:)`` needs.

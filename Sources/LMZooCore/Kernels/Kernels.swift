@@ -1,4 +1,5 @@
 import COpenBLAS
+import CKernels
 import Foundation
 
 /// Row-wise transformer math shared by the GPT and BERT plugins (`x` is row-major `(rows, dim)`).
@@ -18,12 +19,15 @@ public enum Kernels {
             body(0, count)
             return
         }
+        concurrentIterations(chunks) { chunk in body(count * chunk / chunks, count * (chunk + 1) / chunks) }
+    }
+
+    /// Calls `body(i)` for `i` in `0..<iterations` concurrently (one thread per iteration, at most the
+    /// CPUs). The iterations must touch disjoint memory: callers hand in raw pointers.
+    public static func concurrentIterations(_ iterations: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
-            // The chunks are disjoint; callers hand in raw pointers that each chunk uses in its own range.
             nonisolated(unsafe) let work = escapable
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                work(count * chunk / chunks, count * (chunk + 1) / chunks)
-            }
+            DispatchQueue.concurrentPerform(iterations: iterations) { work($0) }
         }
     }
 
@@ -61,17 +65,20 @@ public enum Kernels {
     /// In place: GELU with the tanh approximation (`gelu_new`, GPT-2):
     /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
     public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        VectorMath.map(x, count: count) { v in
-            let inner = 0.797_884_560_802_865_4 * (v + 0.044715 * v * v * v)
-            return 0.5 * v * (1 + VectorMath.tanh(inner))
-        }
+        lmz_gelu_tanh(x, count)  // CKernels: AVX2 + FMA (a prefill's 128 x 3072 activations in ~0.4 ms)
     }
 
     /// In place: exact GELU (`torch.nn.functional.gelu`, BERT): `0.5 x (1 + erf(x / sqrt 2))`
     /// (erf to about 1.5e-7 absolute).
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        VectorMath.map(x, count: count) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
+        parallelChunks(count, minimumChunk: elementwiseChunk) { start, end in
+            VectorMath.map(x + start, count: end - start) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
+        }
     }
+
+    /// Values per thread below which elementwise kernels stay on one thread (a prefill's MLP
+    /// activations are 128 x 3072; one decode token's 3072 stay on the caller's thread).
+    static let elementwiseChunk = 1 << 15
 
     /// In place: `softmax` of one row of `count` values (max-shifted).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
