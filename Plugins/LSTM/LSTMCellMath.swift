@@ -1,6 +1,6 @@
 import Foundation
 
-/// The element-wise part of an LSTM step and the log-softmax normaliser, eight lanes at a time.
+/// The element-wise part of an LSTM step, eight lanes at a time (log-softmax normalisers: `Kernels.logSumExp`).
 ///
 /// `exp` is Cephes's `expf` (range reduction by ln 2 in two parts, degree-5 polynomial; within about
 /// 2 ulp of the true value), so sigmoid, tanh and log-sum-exp stay well inside the 1e-5 parity budget.
@@ -83,28 +83,5 @@ enum LSTMCellMath {
                 j += 1
             }
         }
-    }
-
-    /// `log(sum(exp(row)))`, max-shifted.
-    static func logSumExp(_ row: UnsafePointer<Float>, count: Int) -> Float {
-        var top = -Float.infinity
-        var j = 0
-        var wide = V8(repeating: -.infinity)
-        while j + 8 <= count {
-            let next = load(row + j)
-            wide = wide.replacing(with: next, where: next .> wide)
-            j += 8
-        }
-        for lane in 0..<8 { top = max(top, wide[lane]) }
-        while j < count { top = max(top, row[j]); j += 1 }
-        guard top.isFinite else { return top }
-        let shift = V8(repeating: top)
-        var sums = V8(repeating: 0)
-        j = 0
-        while j + 8 <= count { sums += exp(load(row + j) - shift); j += 8 }
-        var sum: Float = 0
-        for lane in 0..<8 { sum += sums[lane] }
-        while j < count { sum += exp(V8(repeating: row[j] - top))[0]; j += 1 }
-        return top + logf(sum)
     }
 }

@@ -88,16 +88,19 @@ struct LSTMNetwork: Sendable {
         }
     }
 
-    /// Decoder logits for `rows` rows of `hidden` `(R, H)` -> `(R, V)`, into `logits`.
-    func decode(_ hidden: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>) {
+    /// Decoder logits for `rows` rows of `hidden` `(R, H)` -> `(R, V)`, into `logits`; without the
+    /// decoder bias when `addingBias` is false (a caller that adds it in its own pass over the rows).
+    func decode(_ hidden: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>, addingBias: Bool = true) {
         let V = vocabularySize, H = hiddenSize
-        weights.decoderBias.withUnsafeBufferPointer { bias in
-            for row in 0..<rows { (logits + row * V).update(from: bias.baseAddress!, count: V) }
+        if addingBias {
+            weights.decoderBias.withUnsafeBufferPointer { bias in
+                for row in 0..<rows { (logits + row * V).update(from: bias.baseAddress!, count: V) }
+            }
         }
         // (R, H) x (H, V) -> (R, V)
         weights.decoderWeight.withUnsafeBufferPointer { w in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(V), Int32(H),
-                        1, hidden, Int32(H), w.baseAddress, Int32(H), 1, logits, Int32(V))
+                        1, hidden, Int32(H), w.baseAddress, Int32(H), addingBias ? 1 : 0, logits, Int32(V))
         }
     }
 }

@@ -29,3 +29,10 @@ int lmz_kernels_simd(void);
 /// In place: GELU with the tanh approximation, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`
 /// (GPT-2's `gelu_new`); AVX2 + FMA when the CPU has them.
 void lmz_gelu_tanh(float *x, size_t count);
+
+/// `log(sum(exp(x)))` over `count` values, max-shifted (a log-softmax normaliser); -inf or NaN
+/// propagate as the maximum does.
+float lmz_log_sum_exp(const float *x, size_t count);
+
+/// `x += bias` (when `bias` is not NULL), then ``lmz_log_sum_exp`` of the result.
+float lmz_add_log_sum_exp(float *x, const float *bias, size_t count);

@@ -90,6 +90,21 @@ public enum Kernels {
     }
 
     /// In place: `log_softmax` of one row of `count` values.
+    /// `log(sum(exp(x)))` of one row of `count` values, max-shifted (CKernels: AVX2 + FMA).
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        lmz_log_sum_exp(x, count)
+    }
+
+    /// For each of `rows` rows `(rows, count)`: adds `bias` `(count)` when given (in place, while the
+    /// row is in cache: a logits sgemm then needs no bias pass of its own), and writes the row's
+    /// ``logSumExp(_:count:)`` into `totals`. Rows are split across ``threadCount`` threads.
+    public static func logSumExpRows(_ x: UnsafeMutablePointer<Float>, rows: Int, count: Int, adding bias: UnsafePointer<Float>? = nil,
+                                     into totals: UnsafeMutablePointer<Float>) {
+        parallelChunks(rows, minimumChunk: max(1, (1 << 16) / max(1, count))) { first, end in
+            for row in first..<end { totals[row] = lmz_add_log_sum_exp(x + row * count, bias, count) }
+        }
+    }
+
     public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
         let top = VectorMath.maximum(x, count: count)
