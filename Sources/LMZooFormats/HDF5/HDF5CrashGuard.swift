@@ -35,6 +35,9 @@ public enum HDF5CrashGuard {
     /// The first argument that makes a program run ``runProbe(_:)`` (the `lmzoo` executable checks it).
     public static let probeArgument = "__lmzoo-hdf5-probe"
 
+    /// Exit status of a probe started with arguments it does not understand (an lmzoo of another version).
+    static let probeUsageStatus: Int32 = 64
+
     /// Time limit a reasonable default guard gives the child: generous for multi-GB chunked files.
     public static let defaultTimeoutSeconds: UInt32 = 120
 
@@ -63,10 +66,17 @@ public enum HDF5CrashGuard {
         }
     }
 
-    /// Turns a child's wait status into the refusal it means (nothing when it exited by itself).
-    private static func verdict(status: Int32, timeout: UInt32) throws(HDF5Error) {
+    /// Turns a child's wait status into the refusal it means: nothing when it exited with 0 (the
+    /// read finished, accepted or refused); a signal is a crash (SIGALRM: the time limit); any
+    /// other exit status means something in the child ended it early (libhdf5 calling `exit`, or,
+    /// under the fuzzer, AddressSanitizer's report), so the parent does not read the file either.
+    static func verdict(status: Int32, timeout: UInt32) throws(HDF5Error) {
         let signal = status & 0x7f
-        guard signal != 0 else { return }
+        if signal == 0 {
+            let exitStatus = (status >> 8) & 0xff
+            guard exitStatus == 0 else { throw .libraryExited(status: exitStatus) }
+            return
+        }
         throw signal == SIGALRM ? .libraryTimedOut(seconds: timeout) : .libraryCrashed(signal: signal)
     }
 
@@ -193,7 +203,7 @@ public enum HDF5CrashGuard {
     public static func runProbe(_ arguments: [String]) -> Never {
         for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM] { _ = signal(number, SIG_DFL) }
         guard arguments.count >= 1 + ProbeLimits.count + 1, let timeout = UInt32(arguments[0]),
-              let limits = ProbeLimits.parse(Array(arguments[1 ... ProbeLimits.count])) else { _exit(2) }
+              let limits = ProbeLimits.parse(Array(arguments[1 ... ProbeLimits.count])) else { _exit(probeUsageStatus) }
         alarm(timeout)
         mode = .off
         switch Array(arguments[(1 + ProbeLimits.count)...]) {
@@ -204,7 +214,7 @@ public enum HDF5CrashGuard {
                 _ = try? HDF5Reader.read(image: TensorBuffer(mapping: mapped), offset: 0, size: mapped.count, limits: limits)
             }
         default:
-            _exit(2)
+            _exit(probeUsageStatus)
         }
         H5close()
         _exit(0)

@@ -53,6 +53,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case libraryCrashed(signal: Int32)
     /// libhdf5 did not finish reading the file in a child process within its time limit (seconds).
     case libraryTimedOut(seconds: UInt32)
+    /// The child process reading the file ended early with this exit status (not 0).
+    case libraryExited(status: Int32)
     /// Writing: a tensor name with an empty component or a `/` cannot become an HDF5 path.
     case invalidName(String)
     /// Writing: one name is a tensor and also a group prefix of another (`a.b` and `a.b.c`).
@@ -79,7 +81,7 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case .badAttribute: "layout attributes"
         case .missingWeight: "listed weights exist"
         case .library: "libhdf5 call"
-        case .libraryCrashed, .libraryTimedOut: "libhdf5 reads it without crashing"
+        case .libraryCrashed, .libraryTimedOut, .libraryExited: "libhdf5 reads it without crashing"
         case .invalidName: "tensor names are HDF5 paths"
         case .nameConflict: "no tensor is also a group"
         }
@@ -111,6 +113,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case let .library(operation, message): detail = "\(operation) failed: \(message)"
         case let .libraryCrashed(signal): detail = "libhdf5 crashed (signal \(signal)) reading the file: a corrupt structure; lmzoo refused it"
         case let .libraryTimedOut(seconds): detail = "libhdf5 did not finish reading the file in \(seconds) s (corrupt structure?)"
+        case let .libraryExited(status):
+            detail = status == HDF5CrashGuard.probeUsageStatus ? "the HDF5 probe process did not understand its arguments"
+                : "the process reading it with libhdf5 ended with exit status \(status)"
         case let .invalidName(name): detail = "tensor name '\(name)' has an empty component or a '/'"
         case let .nameConflict(tensor, other): detail = "'\(tensor)' is a tensor and also a group of '\(other)'"
         }
