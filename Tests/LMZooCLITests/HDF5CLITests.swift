@@ -20,7 +20,8 @@ import Testing
 
     /// Files on which libhdf5 itself segfaults (found by fuzzing): the read runs in a child lmzoo
     /// first (HDF5CrashGuard), so lmzoo refuses them with one line instead of crashing.
-    @Test(arguments: ["libhdf5-segfaults-reading-attributes.h5", "libhdf5-segfaults-at-close.keras"])
+    @Test(arguments: ["libhdf5-segfaults-reading-attributes.h5", "libhdf5-segfaults-at-close.keras",
+                      "libhdf5-segfaults-found-by-guarded-fuzzing.h5"])
     func filesThatCrashLibhdf5AreRefused(_ name: String) throws {
         let scratch = try Fixtures.scratchDirectory("cli-h5-crash")
         defer { Fixtures.removeScratch(scratch) }
