@@ -108,3 +108,16 @@ static inline int lmzoo_memfd_create(const char *name) {
     return -1;
 #endif
 }
+
+#include <spawn.h>
+
+// glibc 2.34+ closes every descriptor from `from` up in a spawned child; its declaration needs
+// _GNU_SOURCE, which Swift's Glibc module does not define, so it is declared here (weakly: older
+// glibc lacks it, and then nothing is closed).
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int) __attribute__((weak));
+
+/// Adds "close every descriptor >= from" to `actions`; -1 where glibc cannot.
+static inline int lmzoo_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    if (posix_spawn_file_actions_addclosefrom_np == 0) return -1;
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
