@@ -1,6 +1,6 @@
 import Foundation
 
-/// The element-wise part of an LSTM step, eight lanes at a time (log-softmax normalisers: `Kernels.logSumExp`).
+/// The element-wise part of an LSTM step, eight lanes at a time (log-softmax normalisers: `Kernels.logSumExpRows`).
 ///
 /// `exp` is Cephes's `expf` (range reduction by ln 2 in two parts, degree-5 polynomial; within about
 /// 2 ulp of the true value), so sigmoid, tanh and log-sum-exp stay well inside the 1e-5 parity budget.

@@ -53,10 +53,10 @@ public final class LSTMModel: LanguageModel, Generating, @unchecked Sendable {
             return top
         }
         var logits = [Float](repeating: 0, count: config.vocabSize)
+        var total: Float = 0
         top.withUnsafeBufferPointer { h in
-            logits.withUnsafeMutableBufferPointer { network.decode(h.baseAddress!, rows: 1, into: $0.baseAddress!) }
+            logits.withUnsafeMutableBufferPointer { network.logits(h.baseAddress!, rows: 1, into: $0.baseAddress!, logSumExps: &total) }
         }
-        let total = logits.withUnsafeBufferPointer { Kernels.logSumExp($0.baseAddress!, count: $0.count) }
         return logits.map { $0 - total }
     }
 
@@ -111,11 +111,8 @@ public final class LSTMModel: LanguageModel, Generating, @unchecked Sendable {
                     var first = 0
                     while first < T * B {
                         let rows = min(block, T * B - first)
-                        network.decode(h.baseAddress! + first * H, rows: rows, into: logits.baseAddress!, addingBias: false)
-                        network.weights.decoderBias.withUnsafeBufferPointer { bias in
-                            Kernels.logSumExpRows(logits.baseAddress!, rows: rows, count: V, adding: bias.baseAddress!,
-                                                  into: totals.baseAddress!)
-                        }
+                        network.logits(h.baseAddress! + first * H, rows: rows, into: logits.baseAddress!,
+                                       logSumExps: totals.baseAddress!)
                         for r in 0..<rows {
                             try body((first + r) / B, (first + r) % B, logits.baseAddress! + r * V, totals[r])
                         }

@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import LMZooCore
 
 /// The recurrent state of every layer for a batch of B sequences: `h`, `c` `(B, H)` per layer.
 struct LSTMState: Sendable {
@@ -88,19 +89,19 @@ struct LSTMNetwork: Sendable {
         }
     }
 
-    /// Decoder logits for `rows` rows of `hidden` `(R, H)` -> `(R, V)`, into `logits`; without the
-    /// decoder bias when `addingBias` is false (a caller that adds it in its own pass over the rows).
-    func decode(_ hidden: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>, addingBias: Bool = true) {
+    /// Decoder logits for `rows` rows of `hidden` `(R, H)` -> `(R, V)`, into `logits`, and each row's
+    /// log-sum-exp into `logSumExps` `(R)`. The sgemm writes `x Wᵀ` alone; the bias is added in the
+    /// same pass over each row that computes its log-sum-exp (no separate bias fill of the logits).
+    func logits(_ hidden: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>,
+                logSumExps: UnsafeMutablePointer<Float>) {
         let V = vocabularySize, H = hiddenSize
-        if addingBias {
-            weights.decoderBias.withUnsafeBufferPointer { bias in
-                for row in 0..<rows { (logits + row * V).update(from: bias.baseAddress!, count: V) }
-            }
-        }
         // (R, H) x (H, V) -> (R, V)
         weights.decoderWeight.withUnsafeBufferPointer { w in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(V), Int32(H),
-                        1, hidden, Int32(H), w.baseAddress, Int32(H), addingBias ? 1 : 0, logits, Int32(V))
+                        1, hidden, Int32(H), w.baseAddress, Int32(H), 0, logits, Int32(V))
+        }
+        weights.decoderBias.withUnsafeBufferPointer { bias in
+            Kernels.logSumExpRows(logits, rows: rows, count: V, adding: bias.baseAddress!, into: logSumExps)
         }
     }
 }

@@ -71,14 +71,8 @@ public enum Kernels {
     /// In place: exact GELU (`torch.nn.functional.gelu`, BERT): `0.5 x (1 + erf(x / sqrt 2))`
     /// (erf to about 1.5e-7 absolute).
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        parallelChunks(count, minimumChunk: elementwiseChunk) { start, end in
-            VectorMath.map(x + start, count: end - start) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
-        }
+        VectorMath.map(x, count: count) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
     }
-
-    /// Values per thread below which elementwise kernels stay on one thread (a prefill's MLP
-    /// activations are 128 x 3072; one decode token's 3072 stay on the caller's thread).
-    static let elementwiseChunk = 1 << 15
 
     /// In place: `softmax` of one row of `count` values (max-shifted).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
@@ -89,15 +83,10 @@ public enum Kernels {
         cblas_sscal(Int32(count), scale, x, 1)
     }
 
-    /// In place: `log_softmax` of one row of `count` values.
-    /// `log(sum(exp(x)))` of one row of `count` values, max-shifted (CKernels: AVX2 + FMA).
-    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        lmz_log_sum_exp(x, count)
-    }
-
     /// For each of `rows` rows `(rows, count)`: adds `bias` `(count)` when given (in place, while the
     /// row is in cache: a logits sgemm then needs no bias pass of its own), and writes the row's
-    /// ``logSumExp(_:count:)`` into `totals`. Rows are split across ``threadCount`` threads.
+    /// `log(sum(exp(row)))`, max-shifted, into `totals` (CKernels: AVX2 + FMA). Rows are split
+    /// across ``threadCount`` threads.
     public static func logSumExpRows(_ x: UnsafeMutablePointer<Float>, rows: Int, count: Int, adding bias: UnsafePointer<Float>? = nil,
                                      into totals: UnsafeMutablePointer<Float>) {
         parallelChunks(rows, minimumChunk: max(1, (1 << 16) / max(1, count))) { first, end in
@@ -105,6 +94,7 @@ public enum Kernels {
         }
     }
 
+    /// In place: `log_softmax` of one row of `count` values.
     public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
         let top = VectorMath.maximum(x, count: count)

@@ -110,10 +110,16 @@ public enum HDF5CrashGuard {
         var none = sigset_t()
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, nil)
-        for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM] { _ = signal(number, SIG_DFL) }
+        restoreDefaultSignals()
         let null = open("/dev/null", O_WRONLY)
         if null >= 0 { dup2(null, 1); dup2(null, 2) }
         alarm(timeout)
+    }
+
+    /// Crash signals and SIGALRM back to their default action in a child: it dies of them at once,
+    /// without the Swift runtime's backtrace report, and the parent reads the signal.
+    private static func restoreDefaultSignals() {
+        for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM] { _ = signal(number, SIG_DFL) }
     }
 
     private static func spawnProbe(executable: String, source: Source, limits: HDF5Limits, timeout: UInt32) throws(HDF5Error) {
@@ -203,7 +209,7 @@ public enum HDF5CrashGuard {
     /// `arguments` are what follows ``probeArgument``. Reads the file (or the image on stdin) with
     /// the parent's limits and exits 0 whether libhdf5 accepts or refuses it; a crash is the signal.
     public static func runProbe(_ arguments: [String]) -> Never {
-        for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM] { _ = signal(number, SIG_DFL) }
+        restoreDefaultSignals()
         guard arguments.count >= 1 + ProbeLimits.count + 1, let timeout = UInt32(arguments[0]),
               let limits = ProbeLimits.parse(Array(arguments[1 ... ProbeLimits.count])) else { _exit(probeUsageStatus) }
         alarm(timeout)

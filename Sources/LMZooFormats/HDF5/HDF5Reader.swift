@@ -27,10 +27,9 @@ public enum HDF5Reader {
         let mapped = try MappedFile(path: path)
         return try LocatedError.at(path) {
             try HDF5.withLock {
-                try HDF5CrashGuard.survive(.path(path), limits: limits) {
-                    _ = try readContents(HDF5File(path: path, mapped: mapped, limits: limits))
-                }
-                return try readContents(HDF5File(path: path, mapped: mapped, limits: limits))
+                let read = { try readContents(HDF5File(path: path, mapped: mapped, limits: limits)) }
+                try HDF5CrashGuard.survive(.path(path), limits: limits) { _ = try read() }
+                return try read()
             }
         }
     }
@@ -39,10 +38,9 @@ public enum HDF5Reader {
     /// of a zip archive) in place; tensors are views of `buffer` where the layout allows.
     public static func read(image buffer: TensorBuffer, offset: Int, size: Int, limits: HDF5Limits = HDF5Limits()) throws -> TensorStore {
         try HDF5.withLock {
-            try HDF5CrashGuard.survive(.image(buffer, offset: offset, size: size), limits: limits) {
-                _ = try readContents(HDF5File(image: buffer, offset: offset, size: size, limits: limits))
-            }
-            return try readContents(HDF5File(image: buffer, offset: offset, size: size, limits: limits))
+            let read = { try readContents(HDF5File(image: buffer, offset: offset, size: size, limits: limits)) }
+            try HDF5CrashGuard.survive(.image(buffer, offset: offset, size: size), limits: limits) { _ = try read() }
+            return try read()
         }
     }
 
