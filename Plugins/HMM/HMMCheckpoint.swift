@@ -29,6 +29,11 @@ public enum HMMCheckpoint {
         if let config = source.config { try check(config, numStates: n, vocabularySize: v) }
         let parameters = try HMMParameters(startProb: try doubles(start, startName), transitions: try doubles(transitions, transitionsName),
                                            emissions: try doubles(emissions, emissionsName), numStates: n, vocabularySize: v)
+        if let bpe = try ByteLevelBPEFolder.tokenizer(directory: source.directory, config: source.config) {
+            let model = try HMMModel(parameters: parameters)
+            try model.useTokenizer(bpe)
+            return model
+        }
         var tokenizer: HMMTokenizer?
         if let path = vocabularyPath(for: source) {
             let read = try HMMTokenizer.read(path: path)
@@ -93,10 +98,15 @@ public enum HMMCheckpoint {
     public static func save(_ model: HMMModel, directory: String) throws {
         if Paths.exists(directory), !Paths.isDirectory(directory) { throw FileError.notARegularFile(path: directory) }
         try createDirectory(directory)
-        let config: JSONValue = ["model_type": "hmm", "num_states": .int(model.numStates), "vocab_size": .int(model.vocabularySize)]
-        try writeText(config.prettyText + "\n", to: Paths.join(directory, configFile))
+        var config = JSONObject([("model_type", .string("hmm")), ("num_states", .int(model.numStates)), ("vocab_size", .int(model.vocabularySize))])
+        if let bpe = model.tokenizer as? ByteLevelBPETokenizer {
+            config["tokenizer"] = .string(ByteLevelBPEFolder.configValue)
+            try ByteLevelBPEFolder.write(bpe, to: directory)
+        } else if let vocabulary = model.symbols.json {
+            try writeText(vocabulary + "\n", to: Paths.join(directory, vocabularyFile))
+        }
+        try writeText(JSONValue.object(config).prettyText + "\n", to: Paths.join(directory, configFile))
         try SafetensorsWriter.write(try tensors(model.parameters), to: Paths.join(directory, weightsFile))
-        if let vocabulary = model.symbols.json { try writeText(vocabulary + "\n", to: Paths.join(directory, vocabularyFile)) }
     }
 
     /// Writes hmmlearn's form: an `.npz` with `startprob`, `transmat`, `emissionprob` (float64),

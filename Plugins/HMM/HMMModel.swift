@@ -48,6 +48,15 @@ public final class HMMModel: LanguageModel, Generating, StateDecoding, Trainable
         tables = HMMTables(parameters)
     }
 
+    /// Tokenizes text with `tokenizer` (of the same vocabulary size) instead of the symbol list: a
+    /// distilled student keeps its teacher's byte-level BPE (``ByteLevelBPEFolder``).
+    public func useTokenizer(_ tokenizer: any Tokenizer) throws {
+        guard tokenizer.vocabularySize == vocabularySize else {
+            throw HMMError.vocabularySizeMismatch(path: "tokenizer", symbols: tokenizer.vocabularySize, vocabularySize: vocabularySize)
+        }
+        self.tokenizer = tokenizer
+    }
+
     // MARK: scoring
 
     /// `log P(ids[t] | ids[..<t])` for every position (the first from the start distribution).

@@ -32,7 +32,14 @@ public enum LSTMPlugin {
         return LSTMModel(weights: weights, tokenizer: try tokenizer(source, config: config))
     }
 
-    private static func tokenizer(_ source: ModelSource, config: LSTMConfig) throws -> LSTMTokenizer {
+    /// `vocab.json` as a symbol list, or a kept byte-level BPE tokenizer (a distilled student's, ``ByteLevelBPEFolder``).
+    private static func tokenizer(_ source: ModelSource, config: LSTMConfig) throws -> any Tokenizer {
+        if let bpe = try ByteLevelBPEFolder.tokenizer(directory: source.directory, config: source.config) {
+            guard bpe.vocabularySize == config.vocabSize else {
+                throw LSTMError.badVocabulary("the byte-level BPE tokenizer has \(bpe.vocabularySize) tokens for a model of vocab_size \(config.vocabSize)")
+            }
+            return bpe
+        }
         if let directory = source.directory {
             let path = Paths.join(directory, config.vocabFile ?? "vocab.json")
             if Paths.exists(path) {

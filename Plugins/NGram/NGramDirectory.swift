@@ -10,7 +10,7 @@ public enum NGramDirectory {
     /// ARPA file names looked for in the directory, in order.
     public static let arpaNames = ["model.arpa", "model.arpa.gz"]
     /// `config.json`'s `tokenizer` for a directory with byte-level BPE files.
-    public static let byteLevelBPE = "byte-level-bpe"
+    public static let byteLevelBPE = ByteLevelBPEFolder.configValue
 
     /// Opens the directory: a ``TokenizedNGramModel`` for a BPE tokenizer, else the plain ``NGramModel``.
     public static func load(_ directory: String) throws -> any LanguageModel {
@@ -23,18 +23,12 @@ public enum NGramDirectory {
         if let order = config["order"]?.intValue, order != model.order {
             throw LocatedError(path: configPath, ARPAError.badBinary("order \(order), but \(Paths.fileName(of: arpa)) is of order \(model.order)"))
         }
-        switch config["tokenizer"]?.stringValue ?? "words" {
-        case "words":
-            return model
-        case byteLevelBPE:
-            let vocabulary = try HFVocabulary.read(directory: directory)
-            guard vocabulary.kind == .bpe else {
-                throw LocatedError(path: configPath, ARPAError.badBinary("tokenizer \(byteLevelBPE), but the vocabulary files are \(vocabulary.kind.rawValue)"))
-            }
-            let tokenizer = try LocatedError.at(directory) { try vocabulary.byteLevelBPETokenizer() }
+        if let tokenizer = try ByteLevelBPEFolder.tokenizer(directory: directory, config: config) {
             return try LocatedError.at(arpa) { try TokenizedNGramModel(model, tokenizer: tokenizer) }
-        case let other:
-            throw LocatedError(path: configPath, ARPAError.badBinary("tokenizer '\(other)': expected words or \(byteLevelBPE)"))
+        }
+        switch config["tokenizer"]?.stringValue ?? "words" {
+        case "words": return model
+        case let other: throw LocatedError(path: configPath, ARPAError.badBinary("tokenizer '\(other)': expected words or \(byteLevelBPE)"))
         }
     }
 

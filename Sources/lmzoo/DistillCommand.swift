@@ -41,6 +41,7 @@ struct DistillCommand: ParsableCommand {
     @Option(name: .customLong("top-p"), help: "N-gram student: ... and no more than hold this much of the teacher's mass (default 0.99).") var topP: Double = 0.99
     @Option(name: .customLong("teacher-cache"), help: "Directory keeping the teacher's distributions for reuse by later runs.") var teacherCache: String?
     @Option(name: .customLong("cache-top-k"), help: "Log-probabilities kept per position in the teacher cache (0: whole rows; default 256).") var cacheTopK: Int = 256
+    @Flag(help: "Replace OUT if it exists (a model folder; never the teacher, the student, the corpus or the cache).") var force = false
     @Flag(help: "No progress bar on stderr.") var quiet = false
     @OptionGroup var output: OutputOptions
 
@@ -50,12 +51,27 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        // OUT is written whole under a staging folder beside it and renamed into place; it may not be
+        // (or hold) the teacher, the student, the corpus or the teacher cache.
+        let inputs = [try teacherPath(), corpus] + [student, teacherCache].compactMap { $0 }
+        let target = try StagedOutput(destination: out, inputs: inputs, replace: force)
+        do {
+            try distill(into: target.path, started: started)
+            try target.commit()
+        } catch {
+            target.discard()
+            throw error
+        }
+    }
+
+    /// Distils into `directory` (the staging folder's copy of OUT).
+    func distill(into directory: String, started: Date) throws {
         let teacherModel = try ModelLoader.load(teacher, architecture: teacherArch)
         let text = try TrainingCorpus(path: corpus)
         let ids = try teacherModel.tokenizer.encode(text.text)
-        if studentArch == "hmm" { return try runHMM(teacherModel, ids: ids, corpus: text, started: started) }
+        if studentArch == "hmm" { return try runHMM(teacherModel, ids: ids, corpus: text, into: directory, started: started) }
         let cache = try openCache(teacherModel, corpus: text)
-        if studentArch == "ngram" { return try runNGram(teacherModel, ids: ids, corpus: text, cache: cache, started: started) }
+        if studentArch == "ngram" { return try runNGram(teacherModel, ids: ids, corpus: text, cache: cache, into: directory, started: started) }
         var settings = Distiller.Settings()
         settings.temperature = Float(temperature)
         settings.alpha = Float(alpha)
@@ -76,7 +92,7 @@ struct DistillCommand: ParsableCommand {
         let distiller = try Distiller(teacher: teacherModel, student: studentModel, settings: settings)
         distiller.teacherCache = cache
         let report = try distiller.run(ids: ids, progress: quiet ? nil : ProgressBar(total: steps))
-        try Students.write(studentModel, to: out, teacher: teacherModel, teacherDirectory: try teacherDirectory())
+        try Students.write(studentModel, to: directory, teacher: teacherModel)
         let result = JSONObject([
             ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
             ("teacher_perplexity", .double(report.teacherPerplexity)), ("student_perplexity", .double(report.studentPerplexity)),
@@ -89,17 +105,17 @@ struct DistillCommand: ParsableCommand {
         ] + cacheFields(cache) + [("seconds", .double(Date().timeIntervalSince(started)))])
         var card = result
         card["teacher"] = .string(teacher)
-        try ModelCard.write(directory: out, command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: card)
+        try writeCard(in: directory, architecture: Students.architecture(of: studentModel), teacher: teacherModel, corpus: text, fields: card)
         print(result)
     }
 
     /// `--student-arch hmm`: sequence-level distillation into an HMM (``HMMStudent``).
-    func runHMM(_ teacherModel: any LanguageModel, ids: [Int], corpus text: TrainingCorpus, started: Date) throws {
+    func runHMM(_ teacherModel: any LanguageModel, ids: [Int], corpus text: TrainingCorpus, into directory: String, started: Date) throws {
         let split = Int(Double(ids.count) * 0.9)
         let heldOut = Array(ids[split...])
         let (model, report) = try HMMStudent.distill(teacher: teacherModel, ids: Array(ids[..<split]), heldOut: heldOut, states: states,
                                                      samples: samples, length: context * 4, iterations: iterations, window: context, seed: seed)
-        try HMMStudent.write(model, to: out)
+        try HMMStudent.write(model, to: directory)
         let evaluated = Array(heldOut.prefix(8 * context))
         let result = JSONObject([
             ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
@@ -110,19 +126,13 @@ struct DistillCommand: ParsableCommand {
         ])
         var card = result
         card["teacher"] = .string(teacher)
-        try ModelCard.write(directory: out, command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: card)
+        try writeCard(in: directory, architecture: "hmm", teacher: teacherModel, corpus: text, fields: card)
         print(result)
     }
 
     /// The teacher's file or directory (a catalog name resolved).
     func teacherPath() throws -> String {
         Paths.exists(teacher) ? teacher : try Catalog.standard()?.entry(named: teacher)?.modelPath ?? teacher
-    }
-
-    /// The directory with the teacher's companion files (tokenizer).
-    func teacherDirectory() throws -> String {
-        let path = try teacherPath()
-        return Paths.isDirectory(path) ? path : Paths.directory(of: path)
     }
 
     /// `--teacher-cache DIR`: the cache keyed by the teacher's files, the corpus, the window and `--cache-top-k`.
@@ -140,11 +150,12 @@ struct DistillCommand: ParsableCommand {
     }
 
     /// `--student-arch ngram`: expected Kneser-Ney on the teacher's soft counts (``NGramStudent``).
-    func runNGram(_ teacherModel: any LanguageModel, ids: [Int], corpus text: TrainingCorpus, cache: TeacherCache?, started: Date) throws {
+    func runNGram(_ teacherModel: any LanguageModel, ids: [Int], corpus text: TrainingCorpus, cache: TeacherCache?, into directory: String,
+                  started: Date) throws {
         var settings = NGramStudent.Settings()
         (settings.order, settings.topK, settings.topP, settings.window) = (order, topK, topP, context)
         let (model, report) = try NGramStudent.distill(teacher: teacherModel, ids: ids, settings: settings, cache: cache)
-        try NGramStudent.write(model, to: out, teacherDirectory: try teacherDirectory())
+        try NGramStudent.write(model, to: directory)
         let result = JSONObject([
             ("out", .string(out)), ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
             ("kl_hard_counts", .double(report.klHardCounts)),
@@ -159,8 +170,17 @@ struct DistillCommand: ParsableCommand {
         ] + cacheFields(cache) + [("seconds", .double(Date().timeIntervalSince(started)))])
         var card = result
         card["teacher"] = .string(teacher)
-        try ModelCard.write(directory: out, command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: card)
+        try writeCard(in: directory, architecture: "ngram", teacher: teacherModel, corpus: text, fields: card)
         print(result)
+    }
+
+    /// The student's `model.json` (a catalog card `lmzoo verify` checks), naming the teacher.
+    private func writeCard(in directory: String, architecture: String, teacher teacherModel: any LanguageModel,
+                           corpus text: TrainingCorpus, fields: JSONObject) throws {
+        try ModelCard.write(directory: directory, architecture: architecture,
+                            tokenizer: "the teacher's (\(teacherModel.architecture), \(teacherModel.tokenizer.vocabularySize) ids)",
+                            summary: "\(architecture) student distilled from \(teacher) by lmzoo distill",
+                            command: CommandLine.arguments.joined(separator: " "), corpus: text, fields: fields)
     }
 
     private func print(_ result: JSONObject) {

@@ -28,6 +28,9 @@ enum Main {
         } catch let usage as UsageError {
             Console.error(usage.description)
             Foundation.exit(2)
+        } catch let refusal as OutputRefusal {  // OUT is an input, exists without --force, ...: nothing was written
+            Console.error(refusal.description)
+            Foundation.exit(2)
         } catch {
             Console.error(String(describing: error))
             Foundation.exit(1)

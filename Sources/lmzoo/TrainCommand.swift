@@ -40,7 +40,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (default 0.01).") var weightDecay: Double?
     @Option(help: "Gradient-norm clipping (default 1, 0 = off).") var clip: Double?
     @Option(name: .customLong("checkpoint-every"), help: "Write OUT/checkpoint.safetensors every N updates.") var checkpointEvery: Int?
-    @Flag(help: "Continue from OUT/checkpoint.safetensors.") var resume = false
+    @Flag(help: "Continue from OUT/checkpoint.safetensors (or an interrupted run's last checkpoint); replaces OUT.") var resume = false
+    @Flag(help: "Replace OUT if it exists (a model folder or a file; never an input).") var force = false
     @Flag(help: "No progress bar on stderr.") var quiet = false
     @OptionGroup var output: OutputOptions
 
@@ -68,15 +69,22 @@ struct TrainCommand: ParsableCommand {
         options["checkpoint-every"] = checkpointEvery.map(String.init)
         options["resume"] = resume ? "true" : nil
         options["command"] = CommandLine.arguments.joined(separator: " ")
-        let request = TrainingRequest(corpus: corpus, out: out, options: options)
         let start = Date()
+        let train = try trainer()
+        // OUT is written whole under a staging folder beside it, then renamed into place (--resume
+        // replaces the OUT it continues; a checkpoint of an interrupted run waits in the staging folder).
+        let target = try StagedOutput(destination: out, inputs: [corpus], replace: force || resume, keepPartial: resume)
+        let request = TrainingRequest(corpus: corpus, out: target.path, options: options, resumeFrom: resume ? resumeCheckpoint(target) : nil)
         var result: JSONObject
-        if let recipe = TrainingRecipes.recipe(named: architecture) {
-            result = try recipe(request, !quiet)
-        } else {
-            let descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture)
-            guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }
+        do {
             result = try train(request)
+            try target.commit()
+        } catch {
+            let checkpoint = Paths.join(target.path, "checkpoint.safetensors")
+            let keep = checkpointEvery != nil && Paths.exists(checkpoint)
+            target.discard(keepingPartial: keep)
+            if keep { Console.note("the last checkpoint is kept in \(checkpoint); rerun with --resume to continue") }
+            throw error
         }
         let seconds = Date().timeIntervalSince(start)
         result["out"] = .string(out)
@@ -86,5 +94,20 @@ struct TrainCommand: ParsableCommand {
         } else {
             Console.printTable(result.entries.map { [$0.key, $0.value.stringValue ?? $0.value.compactText] })
         }
+    }
+
+    /// The architecture's trainer: a gradient-training recipe, or the plugin's own estimator.
+    private func trainer() throws -> (TrainingRequest) throws -> JSONObject {
+        if let recipe = TrainingRecipes.recipe(named: architecture) { return { [quiet] in try recipe($0, !quiet) } }
+        let descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture)
+        guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }
+        return train
+    }
+
+    /// `--resume` continues OUT's checkpoint, else the one an interrupted run left in the staging folder.
+    private func resumeCheckpoint(_ target: StagedOutput) -> String {
+        let finished = Paths.join(out, "checkpoint.safetensors")
+        let interrupted = Paths.join(target.path, "checkpoint.safetensors")
+        return !Paths.exists(finished) && Paths.exists(interrupted) ? interrupted : finished
     }
 }

@@ -48,4 +48,32 @@ import Testing
         let generate = try lmzoo(["generate", directory + "/student1", "--prompt", "the cat", "--max-tokens", "5", "--seed", "1", "--json"])
         #expect(generate.status == 0, "\(generate.stderr)")
     }
+
+    /// LSTM and HMM students of a byte-level BPE teacher keep its tokenizer (issue 23, item 4): they
+    /// tokenize text exactly as the teacher, generate readable text (no `Ġ` pieces), score text with
+    /// words the teacher never saw whole, and their model.json passes `lmzoo verify`.
+    @Test(arguments: [["--student-arch", "lstm", "--steps", "2", "--embedding-size", "8", "--hidden-size", "8", "--batch-size", "2"],
+                      ["--student-arch", "hmm", "--states", "2", "--iterations", "1", "--samples", "2"],
+                      ["--student-arch", "ngram", "--order", "2"]])
+    func studentKeepsTheTeachersTokenizer(student: [String]) throws {
+        let directory = try Fixtures.scratchDirectory("distill-tokenizer")
+        defer { Fixtures.removeScratch(directory) }
+        try Self.corpus.write(toFile: directory + "/corpus.txt", atomically: true, encoding: .utf8)
+        let out = directory + "/st"
+        let distill = try lmzoo(["distill", "--teacher", Self.teacher, "--corpus", directory + "/corpus.txt", "--out", out,
+                                 "--context", "16", "--quiet"] + student)
+        #expect(distill.status == 0, "\(distill.stderr)")
+        let text = "the cat Zxqvbnm"
+        let studentIDs = try JSONParser.parse(try lmzoo(["tokenize", out, "--text", text, "--json"]).stdout)["ids"]
+        let teacherIDs = try JSONParser.parse(try lmzoo(["tokenize", Self.teacher, "--text", text, "--json"]).stdout)["ids"]
+        #expect(studentIDs != nil && studentIDs == teacherIDs)
+        let score = try lmzoo(["score", out, "--text", "the cat", "--json"])
+        #expect(score.status == 0, "\(score.stderr)")
+        let generate = try lmzoo(["generate", out, "--prompt", "The", "--max-tokens", "8", "--seed", "1", "--json"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let generated = try JSONParser.parse(generate.stdout)["text"]?.stringValue ?? "Ġ"
+        #expect(generated.hasPrefix("The") && !generated.contains("Ġ"), "\(generated)")
+        let verify = try lmzoo(["verify", out])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+    }
 }

@@ -43,10 +43,14 @@ import Testing
         let plugin = try model.logProbs(ids: ids).flatMap { $0 }
         #expect(zip(plugin, logProbs).map { abs($0 - $1) }.max()! < 1e-4)
 
+        // A catalog card (lmzoo verify checks it), the trainer's record under training.trainer.
         let card = try JSONFile.read(path: out + "/model.json")
-        #expect(card["command"]?.stringValue == "lmzoo train lstm test")
-        #expect(card["corpus_sha256"]?.stringValue == SHA256.hexDigest(of: Array(Self.text.utf8)))
-        #expect(card["final_loss"]?.doubleValue == loss)
+        #expect(card["name"]?.stringValue == Paths.fileName(of: out) && card["architecture"]?.stringValue == "lstm")
+        #expect(card["files"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["config.json", "model.safetensors", "vocab.json"])
+        let trainer = card["training"]?["trainer"]
+        #expect(trainer?["command"]?.stringValue == "lmzoo train lstm test")
+        #expect(trainer?["corpus_sha256"]?.stringValue == SHA256.hexDigest(of: Array(Self.text.utf8)))
+        #expect(trainer?["final_loss"]?.doubleValue == loss)
     }
 
     @Test func resumeFromTheCheckpointEndsWhereAWholeRunEnds() throws {

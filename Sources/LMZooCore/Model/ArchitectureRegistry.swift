@@ -146,11 +146,15 @@ public struct TrainingRequest: Sendable {
     public let out: String
     /// Plugin options from the command line, by long name without dashes (`order` -> `"4"`).
     public let options: [String: String]
+    /// With `resume`: the checkpoint to continue from, when it is not `out`'s own `checkpoint.safetensors`
+    /// (the CLI writes into a staging folder and continues from the checkpoint in the old OUT).
+    public let resumeFrom: String?
 
-    public init(corpus: String, out: String, options: [String: String]) {
+    public init(corpus: String, out: String, options: [String: String], resumeFrom: String? = nil) {
         self.corpus = corpus
         self.out = out
         self.options = options
+        self.resumeFrom = resumeFrom
     }
 
     /// The integer option `name`, `fallback` when absent; a bad value is a ``TrainingRequestError``.

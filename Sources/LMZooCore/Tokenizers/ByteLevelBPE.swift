@@ -7,6 +7,8 @@ import Foundation
 public final class ByteLevelBPETokenizer: Tokenizer, @unchecked Sendable {
     /// Token strings by id, in the byte-to-unicode alphabet (`Ġthe`).
     public let tokens: [String]
+    /// The merges (`"left right"`) in priority order, as given.
+    public let merges: [String]
     public var vocabularySize: Int { tokens.count }
     public let bosID: Int?
     public let eosID: Int?
@@ -40,6 +42,7 @@ public final class ByteLevelBPETokenizer: Tokenizer, @unchecked Sendable {
     public init(tokens: [String], merges: [String], specialTokens: [String] = ["<|endoftext|>"],
                 bos: String? = "<|endoftext|>", eos: String? = "<|endoftext|>") throws {
         self.tokens = tokens
+        self.merges = merges
         var idOf: [String: Int] = [:]
         for (id, token) in tokens.enumerated() where idOf[token] == nil { idOf[token] = id }
         let characterToByte = Dictionary(uniqueKeysWithValues: Self.byteToCharacter.enumerated().map { ($1, UInt8($0)) })

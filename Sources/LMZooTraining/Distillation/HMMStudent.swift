@@ -39,9 +39,12 @@ public enum HMMStudent {
         // One sequence of every id once: each symbol keeps a nonzero emission somewhere, so held-out text
         // with a symbol the samples missed still has a probability (add-one-style smoothing).
         sequences.append(Array(0..<V))
-        let symbols = (0..<V).map { teacher.tokenizer.token(for: $0) ?? "<\($0)>" }
-        let tokenizer = (try? HMMTokenizer(symbols: symbols)) ?? HMMTokenizer(idsOnly: V)
-        let model = try HMMModel(parameters: .random(numStates: states, vocabularySize: V, seed: seed), tokenizer: tokenizer)
+        // The student tokenizes text as the teacher does: the teacher's BPE, or its symbols as a vocab.json list.
+        let kept = try KeptTokenizer(teacher.tokenizer)
+        var symbols: HMMTokenizer?
+        if case let .symbols(list, _) = kept { symbols = try? HMMTokenizer(symbols: list) }
+        let model = try HMMModel(parameters: .random(numStates: states, vocabularySize: V, seed: seed), tokenizer: symbols)
+        if case let .byteLevelBPE(bpe) = kept { try model.useTokenizer(bpe) }
         let before = try kl(teacher: teacher, student: model, heldOut: heldOut, window: window)
         try model.fit(sequences, iterations: iterations, tolerance: 0)
         let after = try kl(teacher: teacher, student: model, heldOut: heldOut, window: window)

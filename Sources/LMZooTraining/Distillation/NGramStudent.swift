@@ -160,17 +160,17 @@ public enum NGramStudent {
     }
 
     /// Writes the student as an n-gram model directory (``NGramDirectory``): `config.json`,
-    /// `model.arpa.gz`, and the teacher directory's byte-level BPE files when it has them (then
-    /// `lmzoo score DIR --text` tokenizes as the teacher); without them the ARPA's words are the
-    /// teacher's tokens as ``NGramWordForms`` spells them, and text is split on white space.
-    public static func write(_ student: TokenizedNGramModel, to directory: String, teacherDirectory: String?) throws {
+    /// `model.arpa.gz`, and a byte-level BPE teacher's tokenizer files (``ByteLevelBPEFolder``: then
+    /// `lmzoo score DIR --text` tokenizes as the teacher); otherwise the ARPA's words are the teacher's
+    /// tokens as ``NGramWordForms`` spells them, and text is split on white space.
+    public static func write(_ student: TokenizedNGramModel, to directory: String) throws {
         try TrainedModelDirectory.create(directory)
         try student.model.writeARPA(to: Paths.join(directory, "model.arpa.gz"), gzipLevel: 1)  // level 9 took half the run
-        let copied = try Students.copyByteLevelBPEFiles(from: teacherDirectory, to: directory)
-            .contains { $0 == "vocab.json" || $0 == "tokenizer.json" }
+        let bpe = student.tokenizer as? ByteLevelBPETokenizer
+        if let bpe { try ByteLevelBPEFolder.write(bpe, to: directory) }
         let config = JSONObject([
             ("model_type", .string("ngram")), ("order", .int(student.model.order)),
-            ("tokenizer", .string(copied ? NGramDirectory.byteLevelBPE : "words")),
+            ("tokenizer", .string(bpe != nil ? ByteLevelBPEFolder.configValue : "words")),
         ])
         try TrainedModelDirectory.writeJSON(.object(config), to: Paths.join(directory, "config.json"))
     }

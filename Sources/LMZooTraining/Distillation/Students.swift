@@ -17,6 +17,11 @@ public enum Students {
         }
     }
 
+    /// The plugin name of a student made by ``make(architecture:vocabulary:request:context:seed:)``.
+    public static func architecture(of student: any TrainableLanguageModel) -> String {
+        student is GPTTrainable ? "gpt2" : "lstm"
+    }
+
     /// A student to continue training: a directory with `config.json` (model_type lstm or gpt2) and
     /// `model.safetensors` in the names ``LSTMTrainable`` / ``GPTTrainable`` use.
     public static func load(directory: String) throws -> any TrainableLanguageModel {
@@ -45,45 +50,52 @@ public enum Students {
         return model
     }
 
-    /// Writes `student` to `directory` in its plugin's form, with the teacher's vocabulary: the teacher
-    /// directory's tokenizer files are copied; an LSTM student gets `vocab.json` as the list of the
+    /// Writes `student` to `directory` in its plugin's form, keeping the teacher's tokenizer
+    /// (``KeptTokenizer``): a byte-level BPE teacher's `vocab.json` + `merges.txt` (config
+    /// `"tokenizer": "byte-level-bpe"`), else, for an LSTM student, `vocab.json` as the list of the
     /// teacher's token strings (characters when every token is one character, else words).
-    public static func write(_ student: any TrainableLanguageModel, to directory: String, teacher: any LanguageModel,
-                             teacherDirectory: String?) throws {
+    public static func write(_ student: any TrainableLanguageModel, to directory: String, teacher: any LanguageModel) throws {
         let tensors = try student.parameters.tensorStore()
+        let kept = try KeptTokenizer(teacher.tokenizer)
         switch student {
         case let lstm as LSTMTrainable:
-            let tokens = (0..<teacher.tokenizer.vocabularySize).map { teacher.tokenizer.token(for: $0) ?? "<\($0)>" }
             var config = lstm.sizes.config
-            config["tokenization"] = .string(tokens.allSatisfy { $0.count == 1 } ? "characters" : "words")
-            try TrainedModelDirectory.write(directory, tensors: tensors, config: config, json: [("vocab.json", .array(tokens.map(JSONValue.string)))])
+            switch kept {
+            case let .byteLevelBPE(bpe):
+                config["tokenizer"] = .string(ByteLevelBPEFolder.configValue)
+                try TrainedModelDirectory.write(directory, tensors: tensors, config: config)
+                try ByteLevelBPEFolder.write(bpe, to: directory)
+            case let .symbols(tokens, characters):
+                config["tokenization"] = .string(characters ? "characters" : "words")
+                try TrainedModelDirectory.write(directory, tensors: tensors, config: config, json: [("vocab.json", .array(tokens.map(JSONValue.string)))])
+            }
         case let gpt as GPTTrainable:
-            guard let teacherDirectory, byteLevelBPEFiles.contains(where: { Paths.exists(Paths.join(teacherDirectory, $0)) }) else {
-                throw TrainingError.incompatibleTeacher("a gpt2 student needs the teacher's byte-level BPE files (vocab.json + merges.txt) beside its weights")
+            guard case let .byteLevelBPE(bpe) = kept else {
+                throw TrainingError.incompatibleTeacher("a gpt2 student needs a teacher with a byte-level BPE tokenizer")
             }
             try TrainedModelDirectory.write(directory, tensors: tensors,
                                             config: gpt.sizes.config(bos: teacher.tokenizer.bosID, eos: teacher.tokenizer.eosID))
-            _ = try copyByteLevelBPEFiles(from: teacherDirectory, to: directory)
+            try ByteLevelBPEFolder.write(bpe, to: directory)
         default:
             throw TrainingError.badOption(name: "student", value: String(describing: type(of: student)), reason: "no writer for this student")
         }
     }
+}
 
-    /// A byte-level BPE tokenizer's files, as a GPT-2 model directory may hold them.
-    static let byteLevelBPEFiles = ["vocab.json", "merges.txt", "tokenizer.json", "encoder.json", "vocab.bpe"]
+/// The teacher's tokenizer as a student keeps it: byte-level BPE files, or a list of symbols that the
+/// student's own plugin reads (characters or whitespace words). A WordPiece teacher cannot be kept so.
+public enum KeptTokenizer {
+    case byteLevelBPE(ByteLevelBPETokenizer)
+    case symbols([String], characters: Bool)
 
-    /// Copies (atomically) those of ``byteLevelBPEFiles`` that `teacherDirectory` holds into
-    /// `directory`; returns their names.
-    static func copyByteLevelBPEFiles(from teacherDirectory: String?, to directory: String) throws -> [String] {
-        guard let teacherDirectory else { return [] }
-        var copied: [String] = []
-        for name in byteLevelBPEFiles where Paths.exists(Paths.join(teacherDirectory, name)) {
-            guard let bytes = FileManager.default.contents(atPath: Paths.join(teacherDirectory, name)) else {
-                throw TrainingError.badCheckpoint(path: Paths.join(teacherDirectory, name), reason: "cannot be read")
-            }
-            try AtomicFileWriter.write(Array(bytes), to: Paths.join(directory, name))
-            copied.append(name)
+    public init(_ tokenizer: any Tokenizer) throws {
+        if let bpe = tokenizer as? ByteLevelBPETokenizer {
+            self = .byteLevelBPE(bpe)
+        } else if tokenizer is WordPieceTokenizer {
+            throw TrainingError.incompatibleTeacher("a WordPiece (BERT) tokenizer cannot be kept by a student; use a causal teacher")
+        } else {
+            let tokens = (0..<tokenizer.vocabularySize).map { tokenizer.token(for: $0) ?? "<\($0)>" }
+            self = .symbols(tokens, characters: tokens.allSatisfy { $0.count == 1 })
         }
-        return copied
     }
 }

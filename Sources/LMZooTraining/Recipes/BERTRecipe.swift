@@ -50,7 +50,8 @@ public enum BERTRecipe {
             ("final_loss", .double(loss)), ("train_seconds", .double(seconds)),
             ("tokens_per_s", .double(Double(options.batchSize * options.context * max(trainer.losses.count, 1)) / max(seconds, 1e-9))),
         ])
-        try ModelCard.write(directory: request.out, command: request.options["command"], corpus: corpus, fields: fields)
+        try ModelCard.write(directory: request.out, architecture: "bert", tokenizer: "WordPiece (learnt from the corpus)", summary: "masked-LM BERT trained by lmzoo train",
+                            command: request.options["command"], corpus: corpus, fields: fields)
         return fields
     }
 }

@@ -39,7 +39,8 @@ public enum GPTRecipe {
             ("seed", .int(Int(truncatingIfNeeded: options.seed))), ("final_loss", .double(loss)), ("train_seconds", .double(seconds)),
             ("tokens_per_s", .double(Double(options.batchSize * options.context * max(trainer.losses.count, 1)) / max(seconds, 1e-9))),
         ])
-        try ModelCard.write(directory: request.out, command: request.options["command"], corpus: corpus, fields: fields)
+        try ModelCard.write(directory: request.out, architecture: "gpt2", tokenizer: "byte-level BPE (learnt from the corpus)", summary: "GPT-2 trained by lmzoo train",
+                            command: request.options["command"], corpus: corpus, fields: fields)
         return fields
     }
 }

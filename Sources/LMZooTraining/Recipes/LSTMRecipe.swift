@@ -37,7 +37,8 @@ public enum LSTMRecipe {
             ("train_seconds", .double(seconds)),
             ("tokens_per_s", .double(Double(options.batchSize * options.context * max(trainer.losses.count, 1)) / max(seconds, 1e-9))),
         ])
-        try ModelCard.write(directory: request.out, command: request.options["command"], corpus: corpus, fields: fields)
+        try ModelCard.write(directory: request.out, architecture: "lstm", tokenizer: "characters", summary: "character-level LSTM trained by lmzoo train",
+                            command: request.options["command"], corpus: corpus, fields: fields)
         return fields
     }
 }
@@ -69,7 +70,7 @@ extension TrainerOptions {
                             windows: TokenWindows, objective: Trainer.Objective? = nil,
                             inputs: Trainer.Inputs? = nil, progress: Bool) throws -> (Trainer, Double) {
         let trainer = try Trainer(model: model, options: options)
-        if request.flag("resume"), let path = options.checkpointPath {
+        if request.flag("resume"), let path = request.resumeFrom ?? options.checkpointPath {
             guard Paths.exists(path) else { throw TrainingError.badCheckpoint(path: path, reason: "--resume: no checkpoint there") }
             try trainer.resume(from: path)
         }

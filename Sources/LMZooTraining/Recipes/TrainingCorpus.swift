@@ -36,14 +36,3 @@ public struct TrainingCorpus: Sendable {
         }
     }
 }
-
-/// `model.json` beside trained weights: how the model was made.
-public enum ModelCard {
-    /// Writes `directory/model.json` with the command, the corpus and its SHA-256, and `fields`.
-    public static func write(directory: String, command: String?, corpus: TrainingCorpus, fields: JSONObject) throws {
-        var card = JSONObject([("command", command.map(JSONValue.string) ?? .null), ("corpus", .string(corpus.path)),
-                               ("corpus_sha256", .string(corpus.sha256)), ("corpus_bytes", .int(corpus.text.utf8.count))])
-        for (key, value) in fields.entries { card[key] = value }
-        try AtomicFileWriter.write(Array((JSONValue.object(card).prettyText + "\n").utf8), to: Paths.join(directory, "model.json"))
-    }
-}
