@@ -12,7 +12,8 @@ struct ConvertCommand: ParsableCommand {
             OUT is written to a temporary file beside it and renamed into place: it is whole or untouched. \
             An existing OUT is replaced only with --force; OUT naming an input file (also through a symlink or hard link) is refused. \
             An OUT that is a directory (existing, or named with a trailing / or without an extension) receives a model \
-            directory: model.safetensors, config.json and companion files such as vocab.json (architectures: lstm).
+            directory: model.safetensors, config.json and companion files such as vocab.json (architectures: lstm), \
+            written whole beside it and renamed into place (--force replaces only an empty or model folder).
             """)
 
     @Argument(help: "The checkpoint to read (file, sharded index or model directory).")
@@ -55,11 +56,10 @@ struct ConvertCommand: ParsableCommand {
         }
         let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
         let targetDType = try parseDType(for: writer)
-        try refuseOverwritingInput()
-
+        try StagedOutput.check(output, inputs: [input], replace: force)  // before anything is read
+        if Paths.isDirectory(output) { throw LocatedError(path: output, FileError.notARegularFile(path: output)) }
         let checkpoint = try Checkpoint.open(input)
-        try refuseOverwritingInput(files: checkpoint.files)
-        try refuseReplacing([output])
+        try StagedOutput.check(output, inputs: checkpoint.files, replace: force)
         let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType)
         notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
@@ -81,11 +81,21 @@ struct ConvertCommand: ParsableCommand {
 
     private func writeDirectory(layout: LayoutName?, sharedPolicy: SharedTensorPolicy, started: Date) throws {
         let targetDType = try parseDType(for: SafetensorsFormat())
+        if Paths.exists(output), !Paths.isDirectory(output) { throw LocatedError(path: output, ModelDirectoryError.notADirectory) }
         let checkpoint = try Checkpoint.open(input)
-        try refuseWritingOverInput(checkpoint)
-        try refuseReplacing([ModelDirectoryWriter.weightsFileName, "config.json"].map { Paths.join(output, $0) })
+        // The folder is written whole beside OUT and renamed into place (never merged into an old one).
+        var inputs = checkpoint.files + [input]
+        if let directory = checkpoint.directory { inputs += [directory, Paths.join(directory, "config.json")] }
+        let target = try StagedOutput(destination: output, inputs: inputs, replace: force)
         let options = WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy)
-        let summary = try ModelDirectoryWriter.write(checkpoint, to: output, layout: layout, architecture: arch, options: options)
+        let summary: ModelDirectoryWriter.Summary
+        do {
+            summary = try ModelDirectoryWriter.write(checkpoint, to: target.path, layout: layout, architecture: arch, options: options)
+            try target.commit()
+        } catch {
+            target.discard()
+            throw error
+        }
         summary.notes.forEach(Console.note)
         let seconds = Date().timeIntervalSince(started)
         if outputOptions.json {
@@ -98,26 +108,6 @@ struct ConvertCommand: ParsableCommand {
         }
     }
 
-    /// Refuses an OUT directory that is the input model directory, or that holds any file (by device
-    /// and inode: through symlinks and hard links too) the checkpoint is read from.
-    private func refuseWritingOverInput(_ checkpoint: Checkpoint) throws {
-        guard let outIdentity = FileIdentity(path: output) else { return }
-        let inputDirectory = checkpoint.directory.flatMap { FileIdentity(path: $0) }
-        var inputFiles = checkpoint.files
-        if let directory = checkpoint.directory { inputFiles.append(Paths.join(directory, "config.json")) }
-        let inputs = inputFiles.compactMap { FileIdentity(path: $0) }
-        let inside = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).compactMap { FileIdentity(path: Paths.join(output, $0)) }
-        if inputDirectory == outIdentity || inside.contains(where: { inputs.contains($0) }) {
-            throw UsageError(FileError.outputIsInput(path: output).description)
-        }
-    }
-
-    /// Without `--force`, refuses to replace any of `paths` that exists.
-    private func refuseReplacing(_ paths: [String]) throws {
-        guard !force, let existing = paths.first(where: Paths.exists) else { return }
-        throw UsageError("\(existing): already exists; use --force to replace it")
-    }
-
     private func parseDType(for writer: any CheckpointFormat) throws -> DType? {
         guard let dtype else { return nil }
         guard let parsed = DType(userName: dtype), [.f32, .f16, .bf16, .f64, .q8_0].contains(parsed) else {
@@ -128,17 +118,6 @@ struct ConvertCommand: ParsableCommand {
             throw UsageError("--dtype \(dtype): \(writer.name) cannot hold \(parsed.rawValue) tensors (\(holders.isEmpty ? "no writer can" : "only " + holders.joined(separator: ", ")))")
         }
         return parsed
-    }
-
-    /// Refuses `convert X X` before anything is read, and OUT naming any file the checkpoint is made of.
-    private func refuseOverwritingInput(files: [String]? = nil) throws {
-        guard let outIdentity = FileIdentity(path: output) else { return }
-        for file in files ?? [input] where FileIdentity(path: file) == outIdentity {
-            throw UsageError(FileError.outputIsInput(path: output).description)
-        }
-        if Paths.isDirectory(output) {
-            throw LocatedError(path: output, FileError.notARegularFile(path: output))
-        }
     }
 
     private func warnIfLossy(_ store: TensorStore, to target: DType?) {

@@ -50,14 +50,16 @@ import Testing
         #expect(try lmzoo("convert", input, out).status == 0)
         let again = try lmzoo("convert", input, out)
         #expect(again.status == 2 && again.stderr.contains("already exists; use --force"), "\(again.stderr)")
+        try "old".write(toFile: out + "/stale.txt", atomically: true, encoding: .utf8)
         #expect(try lmzoo("convert", input, out, "--force").status == 0)
+        #expect(!Paths.exists(out + "/stale.txt"))  // replaced whole, never merged with the old folder
         // OUT holding a hard link to the input's weights: refused even with --force.
         let linked = scratch + "/linked"
         try FileManager.default.createDirectory(atPath: linked, withIntermediateDirectories: true)
         try FileManager.default.linkItem(atPath: input + "/model.safetensors", toPath: linked + "/model.safetensors")
         let original = try bytes(input + "/model.safetensors")
         let refused = try lmzoo("convert", input, linked, "--force", "--dtype", "f16")
-        #expect(refused.status == 2 && refused.stderr.contains("output is the same file as the input"), "\(refused.stderr)")
+        #expect(refused.status == 2 && refused.stderr.contains("holds the input"), "\(refused.stderr)")
         #expect(try bytes(input + "/model.safetensors") == original)
         // OUT that is the input directory itself.
         #expect(try lmzoo("convert", input, input, "--force").stderr.contains("output is the same file as the input"))

@@ -38,13 +38,9 @@ public final class StagedOutput {
         self.destination = trimmed
         let name = Paths.fileName(of: trimmed)
         guard !name.isEmpty, name != ".", name != ".." else { throw OutputRefusal.badName(path: destination) }
-        try Self.refuseInputs(trimmed, inputs: inputs)
-        if FileIdentity(path: trimmed) != nil {
-            guard replace else { throw OutputRefusal.exists(path: trimmed) }
-            if Paths.isDirectory(trimmed), !Self.isReplaceableDirectory(trimmed) { throw OutputRefusal.notAModelDirectory(path: trimmed) }
-        }
+        try Self.check(trimmed, inputs: inputs, replace: replace)
         let parent = Paths.directory(of: trimmed)
-        try Self.createDirectory(parent.isEmpty ? "." : parent)
+        try Self.createDirectory(parent)
         stagingFolder = Paths.join(parent, ".\(name).lmzoo-partial")
         path = Paths.join(stagingFolder, name)
         try Self.createDirectory(stagingFolder)
@@ -90,14 +86,23 @@ public final class StagedOutput {
 
     // MARK: - Checks
 
+    /// The refusals of ``init(destination:inputs:replace:keepPartial:)`` without staging anything (a
+    /// single-file writer with its own atomic temporary file uses this).
+    public static func check(_ destination: String, inputs: [String], replace: Bool) throws {
+        try refuseInputs(destination, inputs: inputs)
+        guard FileIdentity(path: destination) != nil else { return }
+        guard replace else { throw OutputRefusal.exists(path: destination) }
+        if Paths.isDirectory(destination), !isReplaceableDirectory(destination) { throw OutputRefusal.notAModelDirectory(path: destination) }
+    }
+
     /// Refuses `destination` when it is, or holds, any of `inputs`: the identity of OUT equals an input's
     /// or one of the folders above it (after resolving symlinks), or OUT is a folder holding a hard link
     /// to an input.
     static func refuseInputs(_ destination: String, inputs: [String]) throws {
         guard let out = FileIdentity(path: destination) else { return }
         let existing = inputs.filter { FileIdentity(path: $0) != nil }
+        if let input = existing.first(where: { FileIdentity(path: $0) == out }) { throw OutputRefusal.isInput(path: destination, input: input) }
         for input in existing {
-            if FileIdentity(path: input) == out { throw OutputRefusal.isInput(path: destination, input: input) }
             var folder = Paths.directory(of: URL(fileURLWithPath: input).resolvingSymlinksInPath().path)
             while !folder.isEmpty {
                 if FileIdentity(path: folder) == out { throw OutputRefusal.holdsInput(path: destination, input: input) }

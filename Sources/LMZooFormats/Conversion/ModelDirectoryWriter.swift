@@ -6,7 +6,8 @@ import LMZooCore
 /// loads like any model directory. The tensors are prepared exactly as for a single-file conversion
 /// (``ConversionPlan``); what else the directory holds comes from the architecture plugin's
 /// ``ArchitectureDescriptor/modelDirectory`` hook. Each file is written atomically (whole or
-/// untouched); files of other names already in OUT_DIR are left alone.
+/// untouched); files of other names already in OUT_DIR are left alone (the CLI writes into a fresh
+/// staging folder, ``StagedOutput``, so a replaced OUT_DIR never mixes old and new files).
 public enum ModelDirectoryWriter {
     /// The weights file inside the directory.
     public static let weightsFileName = "model.safetensors"
