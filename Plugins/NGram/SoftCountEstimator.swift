@@ -90,11 +90,12 @@ public final class SoftCountEstimator {
 /// ASCII white space, does not start with `<` and is not a repeat, else as `<tok_i>` (e.g. GPT-2's
 /// `Ġthe` stays, `<|endoftext|>` and a character model's `" "` become `<tok_…>`).
 public enum NGramWordForms {
-    /// The words for tokens `0..<tokens.count` (nil: a token without a string).
+    /// The words for tokens `0..<tokens.count` (nil: a token without a string). Tokens that are empty,
+    /// start with `<`, repeat, or hold a blank or a line break (which would split an ARPA line) become `<tok_ID>`.
     public static func words(for tokens: [String?]) -> [String] {
         var seen = Set<String>()
         return tokens.enumerated().map { id, token in
-            if let token, !token.isEmpty, !token.hasPrefix("<"), !token.utf8.contains(where: ByteSpan.isBlank), seen.insert(token).inserted {
+            if let token, !token.isEmpty, !token.hasPrefix("<"), !token.utf8.contains(where: { ByteSpan.isBlank($0) || $0 == 0x0A }), seen.insert(token).inserted {
                 return token
             }
             return "<tok_\(id)>"

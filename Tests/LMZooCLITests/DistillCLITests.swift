@@ -76,4 +76,16 @@ import Testing
         let verify = try lmzoo(["verify", out])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }
+
+    /// An n-gram student cannot keep a character-level teacher's tokenizer (its folder splits text into
+    /// words): refused before any estimation, instead of writing a student that reads text wrongly.
+    @Test func ngramStudentOfACharacterTeacherIsRefused() throws {
+        let directory = try Fixtures.scratchDirectory("distill-chars")
+        defer { Fixtures.removeScratch(directory) }
+        try Self.corpus.write(toFile: directory + "/corpus.txt", atomically: true, encoding: .utf8)
+        let result = try lmzoo(["distill", "--teacher", Fixtures.root + "/../../models/fortunes-lstm", "--student-arch", "ngram",
+                                "--corpus", directory + "/corpus.txt", "--out", directory + "/st", "--quiet"])
+        #expect(result.status == 1 && result.stderr.contains("reads characters"), "\(result.stderr)")
+        #expect(!Paths.exists(directory + "/st"))
+    }
 }

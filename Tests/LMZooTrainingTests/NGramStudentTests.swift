@@ -138,4 +138,9 @@ import Testing
         let mass = rows[0..<V].reduce(0.0) { $0 + Double(exp($1)) }
         #expect(abs(mass - 1) < 1e-4)
     }
+
+    /// A line break would split an ARPA line: such tokens get `<tok_ID>` words, as blanks do.
+    @Test func wordFormsNeverHoldALineBreakOrBlank() {
+        #expect(NGramWordForms.words(for: ["a", "\n", " ", "b\tc", "Ġthe"]) == ["a", "<tok_1>", "<tok_2>", "<tok_3>", "Ġthe"])
+    }
 }

@@ -66,6 +66,11 @@ public enum NGramStudent {
         throws -> (model: TokenizedNGramModel, report: Report)
     {
         try settings.validate()
+        // The student's folder keeps a BPE teacher's tokenizer, or splits text into words as a word-level
+        // teacher does; a character-level teacher's tokens cannot be read back from whitespace words.
+        if case .symbols(_, characters: true) = try KeptTokenizer(teacher.tokenizer) {
+            throw TrainingError.incompatibleTeacher("an n-gram student keeps a byte-level BPE or word-level tokenizer; this teacher reads characters (use --student-arch hmm or lstm)")
+        }
         let T = settings.window, V = teacher.tokenizer.vocabularySize
         let split = Int(Double(ids.count) * (1 - settings.heldOutFraction))
         let training = Array(ids[..<split]), heldOut = Array(ids[split...])

@@ -95,7 +95,9 @@ public enum KeptTokenizer {
             throw TrainingError.incompatibleTeacher("a WordPiece (BERT) tokenizer cannot be kept by a student; use a causal teacher")
         } else {
             let tokens = (0..<tokenizer.vocabularySize).map { tokenizer.token(for: $0) ?? "<\($0)>" }
-            self = .symbols(tokens, characters: tokens.allSatisfy { $0.count == 1 })
+            // Characters: every token one character, apart from markers such as `<unk>` and `<eos>`.
+            let ordinary = tokens.filter { !($0.count > 2 && $0.hasPrefix("<") && $0.hasSuffix(">")) }
+            self = .symbols(tokens, characters: !ordinary.isEmpty && ordinary.allSatisfy { $0.count == 1 })
         }
     }
 }
