@@ -56,7 +56,7 @@ struct ConvertCommand: ParsableCommand {
         }
         let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
         let targetDType = try parseDType(for: writer)
-        try StagedOutput.check(output, inputs: [input], replace: force)  // before anything is read
+        try StagedOutput.refuseInputs(output, inputs: [input])  // before anything is read (a bad input is reported before an existing OUT)
         if Paths.isDirectory(output) { throw LocatedError(path: output, FileError.notARegularFile(path: output)) }
         let checkpoint = try Checkpoint.open(input)
         try StagedOutput.check(output, inputs: checkpoint.files, replace: force)

@@ -46,7 +46,7 @@ import Testing
         // A catalog card (lmzoo verify checks it), the trainer's record under training.trainer.
         let card = try JSONFile.read(path: out + "/model.json")
         #expect(card["name"]?.stringValue == Paths.fileName(of: out) && card["architecture"]?.stringValue == "lstm")
-        #expect(card["files"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["config.json", "model.safetensors", "vocab.json"])
+        #expect(card["files"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["checkpoint.safetensors", "config.json", "model.safetensors", "vocab.json"])
         let trainer = card["training"]?["trainer"]
         #expect(trainer?["command"]?.stringValue == "lmzoo train lstm test")
         #expect(trainer?["corpus_sha256"]?.stringValue == SHA256.hexDigest(of: Array(Self.text.utf8)))

@@ -98,7 +98,7 @@ public final class StagedOutput {
     /// Refuses `destination` when it is, or holds, any of `inputs`: the identity of OUT equals an input's
     /// or one of the folders above it (after resolving symlinks), or OUT is a folder holding a hard link
     /// to an input.
-    static func refuseInputs(_ destination: String, inputs: [String]) throws {
+    public static func refuseInputs(_ destination: String, inputs: [String]) throws {
         guard let out = FileIdentity(path: destination) else { return }
         let existing = inputs.filter { FileIdentity(path: $0) != nil }
         if let input = existing.first(where: { FileIdentity(path: $0) == out }) { throw OutputRefusal.isInput(path: destination, input: input) }
