@@ -15,7 +15,7 @@ struct ConvertCommand: ParsableCommand {
             directory: model.safetensors, config.json and companion files such as vocab.json (architectures: lstm).
             """)
 
-    @Argument(help: "The checkpoint to read (file, sharded index or model directory).")
+    @Argument(help: "The checkpoint to read (file, sharded index, model directory or catalog model).")
     var input: String
 
     @Argument(help: "The file or model directory to write.")
@@ -53,14 +53,16 @@ struct ConvertCommand: ParsableCommand {
         if writesDirectory {
             return try writeDirectory(layout: targetLayout, sharedPolicy: sharedPolicy, started: started)
         }
-        let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
+        let writer = try outputFormat()
         let targetDType = try parseDType(for: writer)
-        try refuseOverwritingInput()
+        let source = try ModelResolver.resolve(input, architecture: arch)
+        try refuseOverwritingInput(files: [source.path])
 
-        let checkpoint = try Checkpoint.open(input)
+        let checkpoint = try Checkpoint.open(source.path)
         try refuseOverwritingInput(files: checkpoint.files)
         try refuseReplacing([output])
-        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType)
+        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: source.architecture,
+                                                          dtype: targetDType)
         notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
         let summary = try writer.write(tensors, to: output,
@@ -81,11 +83,13 @@ struct ConvertCommand: ParsableCommand {
 
     private func writeDirectory(layout: LayoutName?, sharedPolicy: SharedTensorPolicy, started: Date) throws {
         let targetDType = try parseDType(for: SafetensorsFormat())
-        let checkpoint = try Checkpoint.open(input)
+        let source = try ModelResolver.resolve(input, architecture: arch)
+        let checkpoint = try Checkpoint.open(source.path)
         try refuseWritingOverInput(checkpoint)
         try refuseReplacing([ModelDirectoryWriter.weightsFileName, "config.json"].map { Paths.join(output, $0) })
         let options = WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy)
-        let summary = try ModelDirectoryWriter.write(checkpoint, to: output, layout: layout, architecture: arch, options: options)
+        let summary = try ModelDirectoryWriter.write(checkpoint, to: output, layout: layout, architecture: source.architecture,
+                                                     options: options)
         summary.notes.forEach(Console.note)
         let seconds = Date().timeIntervalSince(started)
         if outputOptions.json {
@@ -118,6 +122,16 @@ struct ConvertCommand: ParsableCommand {
         throw UsageError("\(existing): already exists; use --force to replace it")
     }
 
+    /// OUT's format, from `--to` or else OUT's extension: an unknown name or extension, or a format
+    /// lmzoo only reads, is a usage mistake.
+    private func outputFormat() throws -> any CheckpointFormat {
+        do {
+            return try CheckpointFormats.forWriting(path: output, explicit: format)
+        } catch {
+            throw UsageError(String(describing: error))
+        }
+    }
+
     private func parseDType(for writer: any CheckpointFormat) throws -> DType? {
         guard let dtype else { return nil }
         guard let parsed = DType(userName: dtype), [.f32, .f16, .bf16, .f64, .q8_0].contains(parsed) else {
@@ -131,13 +145,13 @@ struct ConvertCommand: ParsableCommand {
     }
 
     /// Refuses `convert X X` before anything is read, and OUT naming any file the checkpoint is made of.
-    private func refuseOverwritingInput(files: [String]? = nil) throws {
+    private func refuseOverwritingInput(files: [String]) throws {
         guard let outIdentity = FileIdentity(path: output) else { return }
-        for file in files ?? [input] where FileIdentity(path: file) == outIdentity {
+        for file in files where FileIdentity(path: file) == outIdentity {
             throw UsageError(FileError.outputIsInput(path: output).description)
         }
         if Paths.isDirectory(output) {
-            throw LocatedError(path: output, FileError.notARegularFile(path: output))
+            throw UsageError("\(output): is a directory; --to \(format ?? "") writes a single file (leave out --to for a model directory)")
         }
     }
 
