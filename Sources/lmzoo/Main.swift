@@ -26,6 +26,9 @@ enum Main {
             try runnable.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch where LMZooCommand.exitCode(for: error) == .success {
+            // `--help` / `help CMD`: parseAsRoot returns ArgumentParser's help command, whose run() throws the help.
+            exitForParseError(error)
         } catch {
             Console.error(String(describing: error))
             Foundation.exit(error.isUsageMistake ? 2 : 1)

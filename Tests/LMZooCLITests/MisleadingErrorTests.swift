@@ -38,6 +38,15 @@ import Testing
         expectOneLine(try lmzoo(["score", "fortunes-ngram3"]), status: 2, ["give exactly one of --text"], ["score"])
     }
 
+    /// `--help` and `help CMD` print the help on stdout and exit 0 (they printed ArgumentParser's
+    /// internal `CommandError(... helpRequested ...)` on stderr and exited 1).
+    @Test func helpIsPrintedNotAnError() throws {
+        for command in [["--help"], ["score", "--help"], ["help", "score"], ["inspect", "-h"]] {
+            let result = try lmzoo(command)
+            #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.contains("USAGE: lmzoo"), "\(command): \(result.stderr)")
+        }
+    }
+
     /// An encoder without a language-model head is named, not the text it was given.
     @Test func anEncoderWithoutAHeadIsNamedNotTheText() throws {
         let scratch = try Fixtures.scratchDirectory("headless")
