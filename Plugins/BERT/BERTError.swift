@@ -18,6 +18,8 @@ public enum BERTError: Error, Equatable, CustomStringConvertible {
     case noMaskedLMHead
     /// A text given to fill-mask has no mask token.
     case noMask(String)
+    /// A text given to fill-mask has more tokens (`[CLS]`/`[SEP]` included) than the model's context.
+    case textTooLong(tokens: Int, context: Int)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum BERTError: Error, Equatable, CustomStringConvertible {
         case let .badPooling(what): "pooling: \(what)"
         case .noMaskedLMHead: "the checkpoint has no masked-LM head (cls.predictions.*): fill-mask, predict and score need one"
         case let .noMask(token): "the text has no \(token) token"
+        case let .textTooLong(tokens, context): "the text is too long (\(tokens) tokens, context \(context))"
         }
     }
 }

@@ -96,7 +96,9 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
 
     public func fillMask(_ text: String, topK: Int) throws -> [MaskPrediction] {
         guard let maskID = wordPiece.maskID else { throw BERTError.badTokenizer("the vocabulary has no [MASK] token") }
-        let encoding = wordPiece.encode(text, pair: nil, maxLength: maxLength)
+        let encoding = wordPiece.encode(text, pair: nil, maxLength: nil)
+        // Truncating would drop the masks past the context (and then say there are none).
+        guard encoding.ids.count <= maxLength else { throw BERTError.textTooLong(tokens: encoding.ids.count, context: maxLength) }
         let positions = encoding.ids.indices.filter { encoding.ids[$0] == maskID }
         guard !positions.isEmpty else { throw BERTError.noMask("[MASK]") }
         let logProbs = try encoder.maskedLMLogProbs(hidden: try hiddenStates([encoding])[0], rows: positions)

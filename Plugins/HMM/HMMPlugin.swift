@@ -27,13 +27,11 @@ public enum HMMPlugin {
 /// `<stem>.vocab.json`.
 public enum HMMTraining {
     public static func run(_ request: TrainingRequest) throws -> JSONObject {
-        let states = try request.int("states", default: 16)
-        let iterations = try request.int("iterations", default: 10)
+        let states = try request.int("states", default: 16, in: 1...4096)
+        let iterations = try request.int("iterations", default: 10, in: 0...Int.max)
         let tolerance = try request.double("tolerance", default: 1e-2)
         let seed = try request.int("seed", default: 0)
-        guard (1...4096).contains(states) else { throw HMMError.badOption(name: "states", value: String(states), reason: "must be 1 to 4096") }
-        guard iterations >= 0 else { throw HMMError.badOption(name: "iterations", value: String(iterations), reason: "must be at least 0") }
-        guard !tolerance.isNaN else { throw HMMError.badOption(name: "tolerance", value: "nan", reason: "must be a number") }
+        guard !tolerance.isNaN else { throw OptionValueError(name: "tolerance", value: "nan", requirement: "must be a number") }
 
         guard let data = FileManager.default.contents(atPath: request.corpus) else {
             throw HMMError.badCorpus(path: request.corpus, reason: "cannot be read")

@@ -34,7 +34,7 @@ public enum NGramPlugin {
     /// modified Kneser-Ney as lmplz. OUT ending in `.safetensors` gets lmzoo's binary form, anything
     /// else ARPA text.
     public static func train(_ request: TrainingRequest) throws -> JSONObject {
-        let order = try request.int("order", default: 3)
+        let order = try request.int("order", default: 3, in: 1...ARPAReader.maxOrder)
         if let prune = request.options["prune"], prune.split(separator: ",").contains(where: { $0 != "0" }) {
             throw EstimationError.unsupportedOption("--prune \(prune): count pruning is not implemented by the ngram plugin (only 0 thresholds)")
         }

@@ -1,14 +1,17 @@
 /// Opens a MODEL argument (CLI.md): a file a plugin opens itself (`.arpa`), a tensor checkpoint
 /// (file, sharded index or Hugging Face directory) whose config or metadata names the architecture,
-/// a catalog model's name (`models/`, files verified by sha256), or either of those with `--arch` forcing the plugin.
+/// a catalog model's name or folder (`models/`, files verified by sha256; ``ModelResolver``), or any of those
+/// with `--arch` forcing the plugin.
 public enum ModelLoader {
-    /// Loads `path` with the registered plugins.
-    public static func load(_ path: String, architecture: String? = nil,
+    /// Loads the MODEL argument `model` (resolved by ``ModelResolver``) with the registered plugins.
+    public static func load(_ model: String, architecture: String? = nil,
                             registry: ArchitectureRegistry = .shared) throws -> any LanguageModel {
-        if !Paths.exists(path), let catalog = try Catalog.standard(), let entry = catalog.entry(named: path) {
-            try entry.verify(setupCommand: catalog.setupCommand)
-            return try load(entry.modelPath, architecture: architecture ?? entry.architecture, registry: registry)
-        }
+        try load(ModelResolver.resolve(model, architecture: architecture, registry: registry), registry: registry)
+    }
+
+    /// Loads a resolved MODEL argument with the registered plugins.
+    public static func load(_ model: ResolvedModel, registry: ArchitectureRegistry = .shared) throws -> any LanguageModel {
+        let (path, architecture) = (model.path, model.architecture)
         if let owner = try owner(of: path, architecture: architecture, registry: registry), let loadFile = owner.loadFile {
             return try LocatedError.at(path) { try loadFile(path) }
         }

@@ -88,6 +88,8 @@ public enum FormatCapabilityError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case let .cannotHold(format, dtype) where dtype.isBlockQuantized:
+            "\(format) cannot hold \(dtype.rawValue) tensors; use --dtype f32 (or f16/bf16) to dequantise"
         case let .cannotHold(format, dtype): "\(format) cannot hold \(dtype.rawValue) tensors"
         }
     }

@@ -41,12 +41,10 @@ struct ModelSource: Sendable {
 
     init(_ source: String) throws {
         self.source = source
-        if !Paths.exists(source), let catalog = try Catalog.standard(), let entry = catalog.entry(named: source) {
+        // Loading verifies a catalog model's files; here only the name and folder are needed.
+        if let entry = try ModelResolver.resolve(source, verify: false).entry {
             (id, path, isCatalog) = (entry.name, entry.folder, true)
             return
-        }
-        guard Paths.exists(source) else {
-            throw FileError.system(path: source, action: "open (neither a file nor a catalog model)", errno: ENOENT)
         }
         let trimmed = source.hasSuffix("/") ? String(source.dropLast()) : source
         (id, path, isCatalog) = (URL(fileURLWithPath: trimmed).deletingPathExtension().lastPathComponent, source, false)
@@ -55,9 +53,7 @@ struct ModelSource: Sendable {
     /// The sha256 that names the version of the model in `files`.
     func digest(of files: ModelFiles) throws -> String {
         guard isCatalog else { return try files.sha256() }
-        guard let entry = try Catalog(directory: Paths.directory(of: path)).entry(named: id) else {
-            throw FileError.system(path: Paths.join(path, "model.json"), action: "read", errno: ENOENT)
-        }
+        let entry = try CatalogEntry.card(inDirectory: path)
         var digest = SHA256()
         for file in entry.files {
             Array("\(file.path)\0\(file.sha256)\n".utf8).withUnsafeBytes { digest.update($0) }

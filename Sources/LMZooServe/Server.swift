@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LMZoo
+import NIOCore
 
 /// `lmzoo serve`: an HTTP inference service for zoo models (OpenAI-compatible completions and
 /// embeddings, lmzoo's own predict/score/fill-mask/tokenize, health, Prometheus metrics), with a result
@@ -34,7 +35,25 @@ public struct LMZooServer: Sendable {
             watcher?.cancel()
             ModelWorker.drainAll()
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError {
+            // The listening socket failed (bind: port in use, no permission, no such address).
+            throw ListenError(host: config.host, port: config.port, errno: error.errnoCode)
+        }
+    }
+}
+
+/// The server cannot listen on its address: `cannot listen on 127.0.0.1:8080: address already in use`.
+public struct ListenError: Error, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    /// The failed system call's errno.
+    public let errno: Int32
+
+    public var description: String {
+        let reason = String(cString: strerror(errno))
+        return "cannot listen on \(host):\(port): \(reason.prefix(1).lowercased() + reason.dropFirst())"
     }
 }
 

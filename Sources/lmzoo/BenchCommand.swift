@@ -4,7 +4,7 @@ import LMZoo
 
 /// `lmzoo bench [MODEL ...] [--corpus F] [--plot FILE.svg]`: every model scored on one corpus, side by side.
 /// Each model runs in its own child process (`lmzoo bench-model`), so load time and peak RSS are its own.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Compare models on one corpus: quality, speed, size, memory.",
         discussion: "With no MODEL, every installed catalog model runs on the catalog's default corpus (held-out fortunes).")
@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print a Markdown table.") var markdown = false
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         guard [csv, markdown, output.json].filter({ $0 }).count <= 1 else {
             throw ValidationError("give at most one of --json, --csv, --markdown")
         }

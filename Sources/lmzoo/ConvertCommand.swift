@@ -16,7 +16,7 @@ struct ConvertCommand: ParsableCommand {
             written whole beside it and renamed into place (--force replaces only an empty or model folder).
             """)
 
-    @Argument(help: "The checkpoint to read (file, sharded index or model directory).")
+    @Argument(help: "The checkpoint to read (file, sharded index, model directory or catalog model).")
     var input: String
 
     @Argument(help: "The file or model directory to write.")
@@ -54,13 +54,17 @@ struct ConvertCommand: ParsableCommand {
         if writesDirectory {
             return try writeDirectory(layout: targetLayout, sharedPolicy: sharedPolicy, started: started)
         }
-        let writer = try CheckpointFormats.forWriting(path: output, explicit: format)
+        let writer = try outputFormat()
         let targetDType = try parseDType(for: writer)
-        try StagedOutput.refuseInputs(output, inputs: [input])  // before anything is read (a bad input is reported before an existing OUT)
-        if Paths.isDirectory(output) { throw LocatedError(path: output, FileError.notARegularFile(path: output)) }
-        let checkpoint = try Checkpoint.open(input)
+        let source = try ModelResolver.resolve(input, architecture: arch)
+        try StagedOutput.refuseInputs(output, inputs: [source.path])  // before anything is read (a bad input is reported before an existing OUT)
+        if Paths.isDirectory(output) {
+            throw UsageError("\(output): is a directory; --to \(format ?? "") writes a single file (leave out --to for a model directory)")
+        }
+        let checkpoint = try Checkpoint.open(source.path)
         try StagedOutput.check(output, inputs: checkpoint.files, replace: force)
-        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType)
+        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: source.architecture,
+                                                          dtype: targetDType)
         notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
         let summary = try writer.write(tensors, to: output,
@@ -82,15 +86,17 @@ struct ConvertCommand: ParsableCommand {
     private func writeDirectory(layout: LayoutName?, sharedPolicy: SharedTensorPolicy, started: Date) throws {
         let targetDType = try parseDType(for: SafetensorsFormat())
         if Paths.exists(output), !Paths.isDirectory(output) { throw LocatedError(path: output, ModelDirectoryError.notADirectory) }
-        let checkpoint = try Checkpoint.open(input)
+        let source = try ModelResolver.resolve(input, architecture: arch)
+        let checkpoint = try Checkpoint.open(source.path)
         // The folder is written whole beside OUT and renamed into place (never merged into an old one).
-        var inputs = checkpoint.files + [input]
+        var inputs = checkpoint.files + [source.path]
         if let directory = checkpoint.directory { inputs += [directory, Paths.join(directory, "config.json")] }
         let target = try StagedOutput(destination: output, inputs: inputs, replace: force)
         let options = WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy)
         let summary: ModelDirectoryWriter.Summary
         do {
-            summary = try ModelDirectoryWriter.write(checkpoint, to: target.path, layout: layout, architecture: arch, options: options)
+            summary = try ModelDirectoryWriter.write(checkpoint, to: target.path, layout: layout, architecture: source.architecture,
+                                                     options: options)
             try target.commit()
         } catch {
             target.discard()
@@ -105,6 +111,16 @@ struct ConvertCommand: ParsableCommand {
         } else {
             print("wrote \(output): model directory (\(summary.files.map { Paths.fileName(of: $0) }.joined(separator: ", "))), "
                   + "\(summary.weights.tensorCount) tensors, \(summary.weights.byteCount) bytes in \(String(format: "%.3f", seconds)) s")
+        }
+    }
+
+    /// OUT's format, from `--to` or else OUT's extension: an unknown name or extension, or a format
+    /// lmzoo only reads, is a usage mistake.
+    private func outputFormat() throws -> any CheckpointFormat {
+        do {
+            return try CheckpointFormats.forWriting(path: output, explicit: format)
+        } catch {
+            throw UsageError(String(describing: error))
         }
     }
 

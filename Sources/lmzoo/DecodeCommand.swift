@@ -3,7 +3,7 @@ import Foundation
 import LMZoo
 
 /// `lmzoo decode MODEL (--ids ... | --ids-file F)`: the most likely hidden-state path (HMM Viterbi).
-struct DecodeCommand: ParsableCommand {
+struct DecodeCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(commandName: "decode", abstract: "Most likely hidden-state path (HMM Viterbi).")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -12,7 +12,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Decode N times (for timing); results are from the last run.") var `repeat` = 1
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         guard (ids == nil) != (idsFile == nil) else { throw ValidationError("give exactly one of --ids and --ids-file") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }

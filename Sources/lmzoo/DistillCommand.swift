@@ -5,7 +5,7 @@ import LMZoo
 /// `lmzoo distill --teacher MODEL (--student-arch ARCH | --student DIR) --corpus F --out DIR`:
 /// knowledge distillation through ``Distiller`` (CLI.md: `{"out","kl_before","kl_after",
 /// "teacher_perplexity","student_perplexity","seconds"}`, KL on held-out text in nats/token).
-struct DistillCommand: ParsableCommand {
+struct DistillCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(
         commandName: "distill", abstract: "Train a student to imitate a teacher model (knowledge distillation).",
         discussion: """
@@ -45,7 +45,7 @@ struct DistillCommand: ParsableCommand {
     @Flag(help: "No progress bar on stderr.") var quiet = false
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         guard (studentArch == nil) != (student == nil) else { throw ValidationError("give exactly one of --student-arch and --student") }
     }
 
@@ -86,7 +86,7 @@ struct DistillCommand: ParsableCommand {
         sizeOptions["layers"] = layers.map(String.init)
         sizeOptions["heads"] = heads.map(String.init)
         let request = TrainingRequest(corpus: corpus, out: out, options: sizeOptions)
-        let studentModel = try student.map { try Students.load(directory: $0) }
+        let studentModel = try student.map { try Students.load(directory: ModelResolver.resolve($0).path) }
             ?? Students.make(architecture: studentArch ?? "lstm", vocabulary: teacherModel.tokenizer.vocabularySize,
                              request: request, context: context, seed: seed)
         let distiller = try Distiller(teacher: teacherModel, student: studentModel, settings: settings)
@@ -130,9 +130,9 @@ struct DistillCommand: ParsableCommand {
         print(result)
     }
 
-    /// The teacher's file or directory (a catalog name resolved).
+    /// The teacher's file or directory (a catalog name or folder resolved).
     func teacherPath() throws -> String {
-        Paths.exists(teacher) ? teacher : try Catalog.standard()?.entry(named: teacher)?.modelPath ?? teacher
+        try ModelResolver.resolve(teacher, verify: false).path
     }
 
     /// `--teacher-cache DIR`: the cache keyed by the teacher's files, the corpus, the window and `--cache-top-k`.

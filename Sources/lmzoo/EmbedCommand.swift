@@ -4,7 +4,7 @@ import LMZoo
 
 /// `lmzoo embed MODEL --text T [--text T2 ...] [--file F]`: sentence embeddings (the model's pooling,
 /// e.g. mean over the attention mask, L2-normalised), with throughput.
-struct EmbedCommand: ParsableCommand {
+struct EmbedCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(commandName: "embed", abstract: "Embed sentences with an encoder model.")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -13,7 +13,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Embed N times (for timing); results are from the last run.") var `repeat` = 1
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         guard !text.isEmpty || file != nil else { throw ValidationError("give --text (one or more) or --file") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import LMZoo
 
 /// `lmzoo fill-mask MODEL --text "... [MASK] ..." [--top-k K]`: masked-LM candidates for every mask.
-struct FillMaskCommand: ParsableCommand {
+struct FillMaskCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(commandName: "fill-mask", abstract: "Predict the tokens behind [MASK] tokens.")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -10,12 +10,13 @@ struct FillMaskCommand: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Candidates per mask.") var topK = 5
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
     }
 
     func run() throws {
         let (loaded, _) = try modelOptions.load()
+        try modelOptions.requireLanguageModelHead(loaded, for: "fill masks")
         guard let model = loaded as? any MaskedLM else {
             throw LocatedError(path: modelOptions.model, CapabilityError.missing(loaded.architecture, "fill masks"))
         }

@@ -3,7 +3,7 @@ import Foundation
 import LMZoo
 
 /// `lmzoo generate MODEL --prompt P`: greedy or sampled continuation.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(commandName: "generate", abstract: "Continue a prompt.")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -16,7 +16,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must not be negative") }
         guard temperature >= 0, topK >= 0, topP > 0, topP <= 1 else { throw ValidationError("bad sampling parameters") }
     }
@@ -64,9 +64,13 @@ private func writeOut(_ text: String) {
 /// The model's architecture lacks a capability a command needs.
 enum CapabilityError: Error, CustomStringConvertible {
     case missing(String, String)
+    /// An encoder checkpoint without a language-model head cannot `command` (`embeds`: it can embed).
+    case noLanguageModelHead(command: String, embeds: Bool)
     var description: String {
         switch self {
         case let .missing(arch, capability): "the \(arch) plugin cannot \(capability)"
+        case let .noLanguageModelHead(command, embeds):
+            embeds ? "no language-model head (sentence encoder): cannot \(command); use embed" : "no language-model head: cannot \(command)"
         }
     }
 }

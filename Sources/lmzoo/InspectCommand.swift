@@ -6,13 +6,13 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show a checkpoint's format, architecture, metadata and tensors.")
 
-    @Argument(help: "A checkpoint file, a sharded index or a model directory.")
+    @Argument(help: "A checkpoint file, a sharded index, a model directory or a catalog model (name or folder).")
     var path: String
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let checkpoint = try Checkpoint.open(path)
+        let checkpoint = try Checkpoint.open(ModelResolver.resolve(path).path)
         let store = checkpoint.tensors
         let parameters = store.entries.reduce(0) { $0 + $1.tensor.elementCount }
         if output.json {

@@ -20,20 +20,30 @@ enum Main {
         } catch {
             exitForParseError(error)
         }
+        checkOptions(of: command)
         do {
             var runnable = command
             try runnable.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
-        } catch let usage as UsageError {
-            Console.error(usage.description)
-            Foundation.exit(2)
-        } catch let refusal as OutputRefusal {  // OUT is an input, exists without --force, ...: nothing was written
-            Console.error(refusal.description)
-            Foundation.exit(2)
+        } catch where LMZooCommand.exitCode(for: error) == .success {
+            // `--help` / `help CMD`: parseAsRoot returns ArgumentParser's help command, whose run() throws the help.
+            exitForParseError(error)
         } catch {
             Console.error(String(describing: error))
-            Foundation.exit(1)
+            Foundation.exit(error.isUsageMistake ? 2 : 1)
+        }
+    }
+
+    /// Runs the command's ``OptionChecking`` checks once the whole command line has parsed; a failed
+    /// check is a usage error (2).
+    private static func checkOptions(of command: ParsableCommand) {
+        guard let checked = command as? any OptionChecking else { return }
+        do {
+            try checked.checkOptions()
+        } catch {
+            Console.error(String(describing: error))
+            Foundation.exit(2)
         }
     }
 
@@ -50,7 +60,16 @@ enum Main {
 }
 
 /// A mistake in how the command was called (exit code 2).
-struct UsageError: Error, CustomStringConvertible {
+struct UsageError: UsageMistake, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Checks of option values that need more than one option (`give exactly one of --text, --file`)
+/// or a range. They are not ArgumentParser's `validate()`: it runs before ArgumentParser looks for
+/// unknown options, so `score M --txt hi` was answered with the missing `--text` instead of the
+/// unknown `--txt`. ``Main`` runs `checkOptions()` after the whole command line has parsed, before
+/// `run()`; what it throws is a usage error (exit 2).
+protocol OptionChecking {
+    func checkOptions() throws
 }

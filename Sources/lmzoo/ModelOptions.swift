@@ -4,7 +4,7 @@ import LMZoo
 
 /// The MODEL argument and `--arch`, shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "A model: a checkpoint file, a Hugging Face directory, or a file a plugin opens (.arpa).")
+    @Argument(help: "A model: a checkpoint file, a Hugging Face directory, a file a plugin opens (.arpa), or a catalog model (name or folder).")
     var model: String
 
     @Option(help: "Force the architecture plugin (ngram, hmm, lstm, gpt2, bert).")
@@ -15,6 +15,13 @@ struct ModelOptions: ParsableArguments {
         let start = Date()
         let loaded = try ModelLoader.load(model, architecture: arch)
         return (loaded, Date().timeIntervalSince(start))
+    }
+
+    /// Refuses a model without a language-model head (an encoder checkpoint) for `command`, naming
+    /// the model (not the text it was given).
+    func requireLanguageModelHead(_ loaded: any LanguageModel, for command: String) throws {
+        guard loaded.scoreKind == .unavailable else { return }
+        throw LocatedError(path: model, CapabilityError.noLanguageModelHead(command: command, embeds: loaded is any Embedding))
     }
 }
 

@@ -4,7 +4,7 @@ import LMZoo
 
 /// `lmzoo score MODEL (--text T | --file F | --ids 1,2,3 | --ids-file F)`: log-likelihood,
 /// perplexity and bits per byte, with timings.
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(commandName: "score", abstract: "Score a text or an id sequence.")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -17,7 +17,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Score N times (for timing); results are from the last run.") var `repeat` = 1
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    func checkOptions() throws {
         let given = [text != nil, file != nil, ids != nil, idsFile != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("give exactly one of --text, --file, --ids, --ids-file") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -25,6 +25,7 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let (model, loadSeconds) = try modelOptions.load()
+        try modelOptions.requireLanguageModelHead(model, for: "score")
         let input = try readInput()
         let start = Date()
         var result = ScoreResult(perToken: [], utf8Bytes: nil)

@@ -6,7 +6,7 @@ import LMZooServe
 
 /// `lmzoo serve [--host H] [--port P] --models NAME_OR_PATH ...`: the HTTP inference service
 /// (OpenAI-compatible completions and embeddings, lmzoo's own routes, metrics, hot reloads).
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve models over HTTP (OpenAI-compatible completions and embeddings).",
         discussion: """
@@ -26,7 +26,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body (413 above).") var maxBodyBytes = 1 << 20
     @Option(name: .customLong("blas-threads"), help: "OpenBLAS threads per model call (each model has its own worker).") var blasThreads = 1
 
-    func validate() throws {
+    func checkOptions() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one model with --models") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard cacheBytes >= 0, cacheTTL > 0 else { throw ValidationError("--cache-bytes must not be negative and --cache-ttl must be positive") }

@@ -99,7 +99,8 @@ struct TrainCommand: ParsableCommand {
     /// The architecture's trainer: a gradient-training recipe, or the plugin's own estimator.
     private func trainer() throws -> (TrainingRequest) throws -> JSONObject {
         if let recipe = TrainingRecipes.recipe(named: architecture) { return { [quiet] in try recipe($0, !quiet) } }
-        let descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture)
+        let descriptor: ArchitectureDescriptor
+        do { descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture) } catch { throw UsageError(String(describing: error)) }
         guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }
         return train
     }

@@ -111,7 +111,7 @@ import Testing
 
         // Bad options are clear errors.
         let bad = try lmzoo("train", "hmm", "--states", "0", "--corpus", corpus, "--out", scratch + "/x")
-        #expect(bad.status == 1 && bad.stderr.contains("--states 0"))
+        #expect(bad.status == 2 && bad.stderr.contains("--states 0"))  // a usage mistake
     }
 
     /// hmmlearn loads the `.npz` lmzoo converts to and scores as lmzoo does. Needs LMZOO_PYTHON with

@@ -97,9 +97,7 @@ public enum BenchMeasurement {
 
     /// Bytes of a catalog model's files, of a file, or of every file in a directory.
     static func fileBytes(of model: String) throws -> Int {
-        if !Paths.exists(model), let catalog = try Catalog.standard(), let entry = catalog.entry(named: model) {
-            return entry.fileBytes
-        }
+        if let entry = try ModelResolver.resolve(model, verify: false).entry { return entry.fileBytes }
         guard Paths.isDirectory(model) else { return size(of: model) }
         let names = (try? FileManager.default.subpathsOfDirectory(atPath: model)) ?? []
         return names.reduce(0) { total, name in

@@ -10,7 +10,13 @@ public struct LocatedError: Error, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    public var description: String { "\(path): \(underlying)" }
+    /// `PATH: message`, the path named once: an error that names its file itself (a ``FileError``,
+    /// another ``LocatedError``, or a message that starts with `PATH:`) is not prefixed again.
+    public var description: String {
+        let message = String(describing: underlying)
+        if underlying is FileError || underlying is LocatedError || message.hasPrefix(path + ":") { return message }
+        return "\(path): \(message)"
+    }
 
     /// Runs `body`, attaching `path` to any error that does not already name a file.
     public static func at<T>(_ path: String, _ body: () throws -> T) throws -> T {

@@ -164,6 +164,17 @@ public struct TrainingRequest: Sendable {
         return value
     }
 
+    /// The integer option `name`, `fallback` when absent; a value outside `range` is an
+    /// ``OptionValueError`` (a usage mistake: `--order 0`).
+    public func int(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        let value = try int(name, default: fallback)
+        guard range.contains(value) else {
+            let requirement = range.upperBound == .max ? "must be at least \(range.lowerBound)" : "must be \(range.lowerBound) to \(range.upperBound)"
+            throw OptionValueError(name: name, value: String(value), requirement: requirement)
+        }
+        return value
+    }
+
     /// The floating-point option `name`, `fallback` when absent.
     public func double(_ name: String, default fallback: Double) throws -> Double {
         guard let text = options[name] else { return fallback }
@@ -175,8 +186,8 @@ public struct TrainingRequest: Sendable {
     public func flag(_ name: String) -> Bool { options[name] == "true" }
 }
 
-/// A training option with a value the plugin cannot use.
-public enum TrainingRequestError: Error, Equatable, CustomStringConvertible {
+/// A training option with a value the plugin cannot use, or an architecture it cannot train (usage mistakes).
+public enum TrainingRequestError: UsageMistake, Equatable, CustomStringConvertible {
     case badOption(String, String)
     case unsupported(architecture: String)
 

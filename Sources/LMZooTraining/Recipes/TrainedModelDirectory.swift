@@ -17,7 +17,7 @@ public enum TrainedModelDirectory {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw TrainingError.badOption(name: "out", value: directory, reason: "cannot create the directory (\(error.localizedDescription))")
+            throw TrainingError.badCorpus(path: directory, reason: "cannot create the directory (\(error.localizedDescription))")
         }
     }
 
