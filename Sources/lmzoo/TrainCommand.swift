@@ -68,6 +68,8 @@ struct TrainCommand: ParsableCommand {
         options["checkpoint-every"] = checkpointEvery.map(String.init)
         options["resume"] = resume ? "true" : nil
         options["command"] = CommandLine.arguments.joined(separator: " ")
+        // An option the trainer does not read is a usage mistake, not silently ignored.
+        do { try TrainingRecipes.checkOptions(options, architecture: architecture) } catch { throw UsageError(String(describing: error)) }
         let request = TrainingRequest(corpus: corpus, out: out, options: options)
         let start = Date()
         var result: JSONObject
