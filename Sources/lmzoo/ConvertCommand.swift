@@ -36,6 +36,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Tied tensors (one storage, two names): 'duplicate' writes each name, 'once' writes the bytes once and records the alias.")
     var shared: String = SharedTensorPolicy.duplicate.rawValue
 
+    @Flag(name: .customLong("drop-head"), help: "Leave out a head OUT's convention has no names for (BERT's masked-LM head in GGUF).")
+    var dropHead = false
+
     @Flag(help: "Replace OUT (or a model directory's files) if it already exists.")
     var force = false
 
@@ -60,7 +63,8 @@ struct ConvertCommand: ParsableCommand {
         let checkpoint = try Checkpoint.open(input)
         try refuseOverwritingInput(files: checkpoint.files)
         try refuseReplacing([output])
-        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType)
+        let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: arch, dtype: targetDType,
+                                                          dropHead: dropHead)
         notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
         let summary = try writer.write(tensors, to: output,
