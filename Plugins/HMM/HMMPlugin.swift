@@ -12,7 +12,7 @@ public enum HMMPlugin {
     public static let descriptor = ArchitectureDescriptor(
         name: "hmm", summary: "discrete hidden Markov language model (hmmlearn-exact)",
         capabilities: [.tokenize, .predict, .score, .generate, .decode, .train],
-        train: { try HMMTraining.run($0) },
+        train: { try HMMTraining.run($0) }, trainOptions: ["states", "iterations", "tolerance", "seed"],
         load: { try HMMCheckpoint.load($0) })
 }
 
@@ -33,11 +33,7 @@ public enum HMMTraining {
         let seed = try request.int("seed", default: 0)
         guard !tolerance.isNaN else { throw OptionValueError(name: "tolerance", value: "nan", requirement: "must be a number") }
 
-        guard let data = FileManager.default.contents(atPath: request.corpus) else {
-            throw HMMError.badCorpus(path: request.corpus, reason: "cannot be read")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw HMMError.badCorpus(path: request.corpus, reason: "not valid UTF-8") }
-        guard !text.isEmpty else { throw HMMError.badCorpus(path: request.corpus, reason: "empty") }
+        let text = try TextFile.read(request.corpus, refusingEmpty: "").text
         let seen = try HMMTokenizer.characters(of: text)
         let tokenizer = try HMMTokenizer(symbols: (0..<seen.vocabularySize).compactMap(seen.token(for:)) + [HMMTokenizer.unknownSymbol],
                                          source: "corpus")

@@ -25,6 +25,14 @@ public struct ARPAFormat: CheckpointFormat {
         try LocatedError.at(path) { try NGramBinary.store(try ARPAReader.read(path: path)) }
     }
 
+    /// An n-gram model's parameters (``NGramTables/parameterCount(counts:)``), in ARPA or lmzoo's binary form.
+    public func parameterCount(of store: TensorStore) -> Int? {
+        guard NGramBinary.recognizes(store) else { return nil }
+        var counts: [Int] = []
+        while let prob = store["ngram.\(counts.count + 1).prob"] { counts.append(prob.elementCount) }
+        return NGramTables.parameterCount(counts: counts)
+    }
+
     public func write(_ store: TensorStore, to path: String, options: WriteOptions) throws -> WriteSummary {
         guard NGramBinary.recognizes(store) else {
             throw LocatedError(path: path, ARPAError.badBinary("ARPA holds n-gram models only; these tensors are not one (no vocab.offsets / ngram.1.prob)"))

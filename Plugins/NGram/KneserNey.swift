@@ -17,6 +17,7 @@ import LMZooCore
 ///    interpolated `p(w|h) = u(w|h) + gamma(h) p(w|h')`, with unigrams interpolated with the uniform
 ///    distribution over the vocabulary without `<s>`. Backoff of h = log10 gamma(h) (0 when h is
 ///    not a context, and for n-grams ending in `<unk>` or `</s>`); `<s>` gets log10 probability 0.
+/// 5. With `prune` thresholds, n-grams are left out as `lmplz --prune` leaves them (``CountPruning``).
 enum KneserNey {
     /// lmplz's `--discount_fallback` defaults.
     static let fallbackDiscounts: [Double] = [0.5, 1, 1.5]
@@ -27,17 +28,22 @@ enum KneserNey {
         var tokens = 0
         var discounts: [[Double]] = []
         var fellBack: [Int] = []
+        /// Entries per order before pruning (nil when nothing was pruned).
+        var countsBeforePruning: [Int]?
     }
 
-    /// Estimates an order-`order` model from the text file at `corpus`.
-    static func estimate(corpus: String, order: Int, discountFallback: Bool) throws -> (NGramTables, Summary) {
+    /// Estimates an order-`order` model from the text file at `corpus` (checked as every training
+    /// corpus is, ``TextFile``: UTF-8, not empty). `prune`: thresholds per order (``CountPruning``).
+    static func estimate(corpus: String, order: Int, discountFallback: Bool, prune: [Int]? = nil) throws -> (NGramTables, Summary) {
         guard order >= 1, order <= ARPAReader.maxOrder else { throw EstimationError.badOrder(order) }
         let file = try MappedFile(path: corpus)
-        return try estimate(text: file.bytes, order: order, discountFallback: discountFallback)
+        try TextFile.check(file.bytes, path: corpus, refusingEmpty: "")
+        return try estimate(text: file.bytes, order: order, discountFallback: discountFallback, prune: prune)
     }
 
     /// Estimates from UTF-8 text, one sentence per line.
-    static func estimate(text: UnsafeRawBufferPointer, order: Int, discountFallback: Bool) throws -> (NGramTables, Summary) {
+    static func estimate(text: UnsafeRawBufferPointer, order: Int, discountFallback: Bool,
+                         prune: [Int]? = nil) throws -> (NGramTables, Summary) {
         guard order >= 1, order <= ARPAReader.maxOrder else { throw EstimationError.badOrder(order) }
         let vocabulary = Vocabulary()
         vocabulary.add(Vocabulary.unknownWord)
@@ -49,6 +55,7 @@ enum KneserNey {
         // 1. Counts of the highest order, and sentence prefixes of lower orders.
         var counts = KneserNeyCounts<Int>(order: order)
         var sentence: [UInt32] = []
+        var sentences: [[UInt32]] = []  // kept only to count lower orders for pruning
         var lines = LineCursor(text)
         while let line = lines.next() {
             sentence.removeAll(keepingCapacity: true)
@@ -62,6 +69,7 @@ enum KneserNey {
             sentence.append(eos)
             summary.sentences += 1
             summary.tokens += sentence.count - 1
+            if prune != nil { sentences.append(sentence) }
             let length = sentence.count
             sentence.withUnsafeBufferPointer { tokens in
                 let base = tokens.baseAddress!
@@ -82,18 +90,32 @@ enum KneserNey {
         }
         // 2. Adjusted counts of lower orders (distinct left extensions); 3-4. discounts, probabilities.
         try counts.addContinuationCounts(vocabularySize: vocabulary.count)
-        let tables = try counts.estimate(vocabulary: vocabulary, discountFallback: discountFallback, summary: &summary)
+        var pruned: [[Bool]] = []
+        if let prune {
+            pruned = try CountPruning.marks(counts, sentences: sentences, thresholds: prune)
+            summary.countsBeforePruning = counts.counts.map(\.count)
+        }
+        let tables = try counts.estimate(vocabulary: vocabulary, discountFallback: discountFallback, pruned: pruned, summary: &summary)
         return (tables, summary)
     }
 }
 
 /// Why an estimation failed.
-public enum EstimationError: Error, Equatable, CustomStringConvertible {
+public enum EstimationError: UsageMistake, Equatable, CustomStringConvertible {
     case badOrder(Int)
     case sentenceMarkerInCorpus(line: Int, word: String)
     case badDiscounts(order: Int, countOfCounts: [Int])
     case unsupportedOption(String)
+    case badPrune(String, String)
     case internalInconsistency(String)
+
+    /// Option values no estimation can use (exit 2); the rest are about the corpus (1).
+    public var countsAsUsageMistake: Bool {
+        switch self {
+        case .badOrder, .badPrune, .unsupportedOption: true
+        default: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -102,6 +124,7 @@ public enum EstimationError: Error, Equatable, CustomStringConvertible {
         case let .badDiscounts(order, counts):
             "cannot compute Kneser-Ney discounts for order \(order): counts of adjusted counts 1..4 are \(counts.map(String.init).joined(separator: ", ")) (small or artificial data?); pass --discount-fallback to use 0.5, 1, 1.5"
         case let .unsupportedOption(message): message
+        case let .badPrune(value, reason): "--prune \(value): \(reason)"
         case let .internalInconsistency(what): "internal error: inconsistent n-gram tables (\(what))"
         }
     }

@@ -153,7 +153,12 @@ struct KneserNeyCounts<Count: KneserNeyCount> {
     /// Interpolated probabilities and back-offs (see ``KneserNey``): per context h,
     /// `u(w|h) = (E[c(hw)] - E[D(c(hw))]) / sum_w' E[c(hw')]`, `gamma(h) = sum_w E[D(c(hw))] / sum_w' E[c(hw')]`
     /// with `E[D(c)] = D1 P(c=1) + D2 P(c=2) + D3 P(c>=3)` (for integer counts: D of the count).
-    func estimate(vocabulary: Vocabulary, discountFallback: Bool, summary: inout KneserNey.Summary) throws -> NGramTables {
+    ///
+    /// `pruned[n-1][i]` (empty: nothing pruned) drops entry i of order n >= 2 as lmplz's `--prune`
+    /// does (`initial_probabilities.cc`): its whole adjusted count, not just its discount, goes to its
+    /// context's gamma, the discounts and denominators still count it, and it is left out of the model.
+    func estimate(vocabulary: Vocabulary, discountFallback: Bool, pruned: [[Bool]] = [],
+                  summary: inout KneserNey.Summary) throws -> NGramTables {
         var this = self
         let vocabularySize = vocabulary.count
         let bos = vocabulary.beginID, unk = UInt32(vocabulary.unknownID), eos = UInt32(vocabulary.endID)
@@ -188,10 +193,11 @@ struct KneserNeyCounts<Count: KneserNeyCount> {
                     }
                 }
             }
+            let prunedHere = n <= pruned.count ? pruned[n - 1] : []
             for e in 0..<count {
                 let c = counts[n - 1][e]
                 denominators[contexts[e]] += c.mean
-                numerators[contexts[e]] += discount(n, c)
+                numerators[contexts[e]] += prunedHere.isEmpty || !prunedHere[e] ? discount(n, c) : c.mean
             }
             var gamma = [Double](repeating: .nan, count: contextCount)
             for c in 0..<contextCount where denominators[c] > 0 { gamma[c] = numerators[c] / denominators[c] }
@@ -244,6 +250,12 @@ struct KneserNeyCounts<Count: KneserNeyCount> {
         logBackoffs.append([])
         var words: [[UInt32]] = [[]]
         for n in stride(from: 2, through: order, by: 1) { words.append(indices[n - 1].words) }
+        for n in stride(from: 2, through: min(order, pruned.count), by: 1) where pruned[n - 1].contains(true) {
+            let keep = pruned[n - 1].indices.filter { !pruned[n - 1][$0] }
+            logProbs[n - 1] = keep.map { logProbs[n - 1][$0] }
+            if n < order { logBackoffs[n - 1] = keep.map { logBackoffs[n - 1][$0] } }
+            words[n - 1] = keep.flatMap { words[n - 1][($0 * n)..<(($0 + 1) * n)] }
+        }
         return try NGramTables.build(order: order, vocabulary: vocabulary, probs: logProbs, backoffs: logBackoffs, words: words)
     }
 

@@ -85,7 +85,7 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
     public var counts: [Int] { tables.counts }
 
     public var tokenizer: any Tokenizer { ngramTokenizer }
-    public var parameterCount: Int { tables.counts.reduce(0, +) + tables.counts.dropLast().reduce(0, +) }
+    public var parameterCount: Int { NGramTables.parameterCount(counts: tables.counts) }
     public var scoresFirstToken: Bool { true }
 
     /// Writes the model as ARPA text (atomically), gzip-compressed at zlib `gzipLevel` (1 fastest ... 9

@@ -14,7 +14,7 @@ public enum NGramPlugin {
         capabilities: [.tokenize, .predict, .score, .generate, .train],
         ownFileSuffixes: [".arpa", ".arpa.gz"],
         loadFile: { path in NGramDirectory.isModelDirectory(path) ? try NGramDirectory.load(path) : try NGramModel(arpaPath: path) },
-        train: { request in try train(request) },
+        train: { request in try train(request) }, trainOptions: ["order", "discount-fallback", "prune"],
         load: { source in try load(source) })
 
     /// Checkpoint formats this plugin adds to `lmzoo convert` / `inspect` (registered by `LMZoo.registerBuiltins`).
@@ -35,11 +35,9 @@ public enum NGramPlugin {
     /// else ARPA text.
     public static func train(_ request: TrainingRequest) throws -> JSONObject {
         let order = try request.int("order", default: 3, in: 1...ARPAReader.maxOrder)
-        if let prune = request.options["prune"], prune.split(separator: ",").contains(where: { $0 != "0" }) {
-            throw EstimationError.unsupportedOption("--prune \(prune): count pruning is not implemented by the ngram plugin (only 0 thresholds)")
-        }
+        let prune = try CountPruning.thresholds(request.options["prune"], order: order)
         let (tables, summary) = try LocatedError.at(request.corpus) {
-            try KneserNey.estimate(corpus: request.corpus, order: order, discountFallback: request.flag("discount-fallback"))
+            try KneserNey.estimate(corpus: request.corpus, order: order, discountFallback: request.flag("discount-fallback"), prune: prune)
         }
         let model = NGramModel(tables: tables)
         if request.out.lowercased().hasSuffix(".safetensors") {
@@ -47,11 +45,13 @@ public enum NGramPlugin {
         } else {
             try model.writeARPA(to: request.out)
         }
-        return JSONObject([
+        var result = JSONObject([
             ("order", .int(order)), ("sentences", .int(summary.sentences)), ("tokens", .int(summary.tokens)),
             ("vocabulary", .int(tables.vocabulary.count)), ("counts", .array(tables.counts.map { .int($0) })),
             ("discounts", .array(summary.discounts.map { .array($0.map { .double($0) }) })),
             ("discount_fallback_orders", .array(summary.fellBack.map { .int($0) })),
         ])
+        if let before = summary.countsBeforePruning { result["counts_before_pruning"] = .array(before.map { .int($0) }) }
+        return result
     }
 }

@@ -36,6 +36,10 @@ final class NGramTables: @unchecked Sendable {
     /// Entries of every order.
     var counts: [Int] { (1...order).map { count(order: $0) } }
 
+    /// The parameters of a model with `counts` entries per order: a probability per entry and a
+    /// back-off per entry below the highest order (word ids and query tables are structure).
+    static func parameterCount(counts: [Int]) -> Int { counts.reduce(0, +) + counts.dropLast().reduce(0, +) }
+
     /// Builds the query tables for entries given as arrays. Throws ``ARPAError/duplicateNGram(line:ngram:)``
     /// (line 0) on a repeated n-gram.
     static func build(order: Int, vocabulary: Vocabulary, probs: [[Float]], backoffs: [[Float]], words: [[UInt32]]) throws -> NGramTables {

@@ -95,7 +95,9 @@ public struct CatalogEntry: Sendable {
     /// The whole card, for `lmzoo models --json` and reports.
     public let card: JSONObject
 
-    init(cardPath: String) throws {
+    /// Reads the card at `cardPath`. `inCatalog`: a catalog entry is looked up by its name, so the
+    /// name must be its folder's; a model directory elsewhere (a renamed copy) may have any folder name.
+    init(cardPath: String, inCatalog: Bool = true) throws {
         guard let card = try JSONFile.read(path: cardPath).objectValue else { throw CatalogError.badCard("not a JSON object") }
         func string(_ key: String) throws -> String {
             guard let value = card[key]?.stringValue, !value.isEmpty else { throw CatalogError.badCard("missing \"\(key)\"") }
@@ -104,7 +106,7 @@ public struct CatalogEntry: Sendable {
         self.card = card
         folder = Paths.directory(of: cardPath)
         name = try string("name")
-        guard name == Paths.fileName(of: folder) else {
+        guard !inCatalog || name == Paths.fileName(of: folder) else {
             throw CatalogError.badCard("name \"\(name)\" differs from its folder \"\(Paths.fileName(of: folder))\"")
         }
         architecture = try string("architecture")
@@ -161,7 +163,7 @@ public struct CatalogEntry: Sendable {
     public static func card(inDirectory directory: String) throws -> CatalogEntry {
         let cardPath = Paths.join(directory, "model.json")
         guard Paths.exists(cardPath) else { throw LocatedError(path: directory, CatalogError.noCard) }
-        return try LocatedError.at(cardPath) { try CatalogEntry(cardPath: cardPath) }
+        return try LocatedError.at(cardPath) { try CatalogEntry(cardPath: cardPath, inCatalog: false) }
     }
 }
 

@@ -9,10 +9,11 @@ import LMZooNGram
 
 /// The umbrella module: everything in LMZooCore and LMZooFormats, plus the built-in plugins.
 public enum LMZoo {
-    /// The built-in architecture plugins, in `lmzoo list` order.
+    /// The built-in architecture plugins, in `lmzoo list` order; those that LMZooTraining's recipes
+    /// train (lstm, gpt2, bert) list `train` among their capabilities.
     public static let builtinArchitectures: [ArchitectureDescriptor] = [
         NGramPlugin.descriptor, HMMPlugin.descriptor, LSTMPlugin.descriptor, GPTPlugin.descriptor, BERTPlugin.descriptor,
-    ]
+    ].map { TrainingRecipes.recipe(named: $0.name) == nil ? $0 : $0.adding(.train) }
 
     /// Checkpoint formats that plugins bring (e.g. the n-gram plugin's ARPA).
     public static let pluginFormats: [any CheckpointFormat] = NGramPlugin.formats

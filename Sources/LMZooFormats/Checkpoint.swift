@@ -23,6 +23,10 @@ public struct Checkpoint: Sendable {
         config?["model_type"]?.stringValue ?? tensors.metadata["model_type"] ?? tensors.metadata["general.architecture"]
     }
 
+    /// ``architecture``, or else the one the tensor names show (``LayoutConverter/detectArchitecture(_:)``,
+    /// as loading guesses it: a GPT-2 `.bin` or `.keras` names none).
+    public var detectedArchitecture: String? { architecture ?? LayoutConverter.detectArchitecture(tensors) }
+
     /// What a plugin's loader gets.
     public var modelSource: ModelSource {
         ModelSource(path: path, directory: directory, config: config, tensors: tensors)

@@ -18,10 +18,14 @@ public protocol CheckpointFormat: Sendable {
     func read(path: String) throws -> TensorStore
     /// Writes atomically: `path` ends up complete or untouched.
     func write(_ store: TensorStore, to path: String, options: WriteOptions) throws -> WriteSummary
+    /// The parameters of `store` when it is this format's own kind of model, whose tensors are not
+    /// all parameters (an n-gram model's word columns and hash tables); nil: every element counts.
+    func parameterCount(of store: TensorStore) -> Int?
 }
 
 extension CheckpointFormat {
     public func canHold(_ dtype: DType) -> Bool { !dtype.isBlockQuantized }
+    public func parameterCount(of store: TensorStore) -> Int? { nil }
 }
 
 /// safetensors (Hugging Face).
@@ -61,6 +65,12 @@ public enum CheckpointFormats {
     }
 
     private static let registry = LockedFormats([SafetensorsFormat(), NumPyFormat(.npz), NumPyFormat(.npy), GGUFFormat(), TorchFormat(), HDF5Format(), KerasFormat()])
+
+    /// The parameters of `store` (what `lmzoo inspect` and the catalog report): a format's own count
+    /// (``CheckpointFormat/parameterCount(of:)``) where one knows better, else every element.
+    public static func parameterCount(of store: TensorStore) -> Int {
+        all.lazy.compactMap { $0.parameterCount(of: store) }.first ?? store.entries.reduce(0) { $0 + $1.tensor.elementCount }
+    }
 
     /// The format called `name`, or an error listing the known names.
     public static func named(_ name: String) throws -> any CheckpointFormat {

@@ -37,6 +37,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Tied tensors (one storage, two names): 'duplicate' writes each name, 'once' writes the bytes once and records the alias.")
     var shared: String = SharedTensorPolicy.duplicate.rawValue
 
+    @Flag(name: .customLong("drop-head"), help: "Leave out a head OUT's convention has no names for (BERT's masked-LM head in GGUF).")
+    var dropHead = false
+
     @Flag(help: "Replace OUT (or a model directory's files) if it already exists.")
     var force = false
 
@@ -64,7 +67,7 @@ struct ConvertCommand: ParsableCommand {
         let checkpoint = try Checkpoint.open(source.path)
         try StagedOutput.check(output, inputs: checkpoint.files, replace: force)
         let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: writer, layout: targetLayout, architecture: source.architecture,
-                                                          dtype: targetDType)
+                                                          dtype: targetDType, dropHead: dropHead)
         notes.forEach(Console.note)
         warnIfLossy(tensors, to: targetDType)
         let summary = try writer.write(tensors, to: output,

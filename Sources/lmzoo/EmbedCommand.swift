@@ -19,17 +19,17 @@ struct EmbedCommand: ParsableCommand, OptionChecking {
     }
 
     func run() throws {
+        var sentences = text
+        if let file {
+            let nothing = "nothing to embed"
+            let lines = try TextFile.read(file, refusingEmpty: nothing).text.split(whereSeparator: \.isNewline)
+            let found = lines.map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
+            guard !found.isEmpty else { throw LocatedError(path: file, TextFileError.empty(nothing)) }
+            sentences += found
+        }
         let (loaded, loadSeconds) = try modelOptions.load()
         guard let model = loaded as? any Embedding else {
             throw LocatedError(path: modelOptions.model, CapabilityError.missing(loaded.architecture, "embed sentences"))
-        }
-        var sentences = text
-        if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw FileError.system(path: file, action: "read", errno: ENOENT)
-            }
-            guard let content = String(data: data, encoding: .utf8) else { throw LocatedError(path: file, CorpusError.notUTF8) }
-            sentences += content.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
         }
         let start = Date()
         var embeddings: [[Float]] = []

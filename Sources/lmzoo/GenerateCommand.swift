@@ -9,16 +9,22 @@ struct GenerateCommand: ParsableCommand, OptionChecking {
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "The prompt text.") var prompt: String
     @Option(name: .customLong("max-tokens"), help: "New tokens at most.") var maxTokens = 32
-    @Flag(help: "Always take the most likely token.") var greedy = false
-    @Option(help: "Sampling temperature.") var temperature = 1.0
-    @Option(name: .customLong("top-k"), help: "Sample among the K most likely tokens (0: all).") var topK = 0
-    @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold.") var topP = 1.0
+    @Option(name: .customLong("min-tokens"), help: "New tokens at least: the end token is not chosen before them.") var minTokens = 0
+    @Flag(help: "Always take the most likely token (not with --temperature, --top-k, --top-p).") var greedy = false
+    @Option(help: "Sampling temperature (default 1).") var temperature: Double?
+    @Option(name: .customLong("top-k"), help: "Sample among the K most likely tokens (default 0: all).") var topK: Int?
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold (default 1).") var topP: Double?
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var output: OutputOptions
 
     func checkOptions() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must not be negative") }
-        guard temperature >= 0, topK >= 0, topP > 0, topP <= 1 else { throw ValidationError("bad sampling parameters") }
+        guard minTokens >= 0, minTokens <= maxTokens else { throw ValidationError("--min-tokens must be 0 to --max-tokens (\(maxTokens))") }
+        let sampling = [("--temperature", temperature != nil), ("--top-k", topK != nil), ("--top-p", topP != nil)]
+        if greedy, let given = sampling.first(where: \.1) {
+            throw ValidationError("--greedy takes the most likely token; \(given.0) would be ignored (drop one of them)")
+        }
+        guard (temperature ?? 1) >= 0, (topK ?? 0) >= 0, (topP ?? 1) > 0, (topP ?? 1) <= 1 else { throw ValidationError("bad sampling parameters") }
     }
 
     func run() throws {
@@ -27,7 +33,8 @@ struct GenerateCommand: ParsableCommand, OptionChecking {
             throw LocatedError(path: modelOptions.model, CapabilityError.missing(loaded.architecture, "generate"))
         }
         let promptIDs = try model.tokenizer.encode(prompt)
-        let options = GenerationOptions(maxTokens: maxTokens, greedy: greedy, temperature: temperature, topK: topK, topP: topP, seed: seed)
+        let options = GenerationOptions(maxTokens: maxTokens, minTokens: minTokens, greedy: greedy, temperature: temperature ?? 1,
+                                        topK: topK ?? 0, topP: topP ?? 1, seed: seed)
         let start = Date()
         var firstTokenAt: Date?
         // Text streams to stdout as tokens come (not with --json).

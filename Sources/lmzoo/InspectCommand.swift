@@ -14,12 +14,12 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let checkpoint = try Checkpoint.open(ModelResolver.resolve(path).path)
         let store = checkpoint.tensors
-        let parameters = store.entries.reduce(0) { $0 + $1.tensor.elementCount }
+        let parameters = CheckpointFormats.parameterCount(of: store)
         if output.json {
             Console.printJSON([
                 "path": .string(checkpoint.path),
                 "format": .string(checkpoint.format),
-                "architecture": checkpoint.architecture.map { .string($0) } ?? .null,
+                "architecture": checkpoint.detectedArchitecture.map { .string($0) } ?? .null,
                 "metadata": .object(JSONObject(store.metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
                 "parameters": .int(parameters),
                 "bytes": .int(store.totalByteCount),
@@ -31,7 +31,7 @@ struct InspectCommand: ParsableCommand {
         }
         Console.printTable([
             ["format", checkpoint.format],
-            ["architecture", checkpoint.architecture ?? "(unknown)"],
+            ["architecture", checkpoint.detectedArchitecture ?? "(unknown)"],
             ["tensors", "\(store.count) (\(parameters) parameters, \(store.totalByteCount) bytes)"],
         ] + store.metadata.sorted { $0.key < $1.key }.map { ["metadata", "\($0.key) = \($0.value)"] })
         print("")

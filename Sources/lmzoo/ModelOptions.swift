@@ -25,9 +25,14 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Token ids given as `--ids 1,2,3` or in a file of ids separated by commas or whitespace.
+/// Token ids given as `--ids 1,2,3` or in a file of ids separated by commas or whitespace. An empty
+/// item (`1,,2`, a leading or trailing comma) is refused, not skipped.
 enum IDList {
     static func parse(_ text: String, source: String) throws -> [Int] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false)
+        if items.count > 1, let empty = items.firstIndex(where: { $0.allSatisfy(\.isWhitespace) }) {
+            throw UsageError("\(source): item \(empty + 1) is empty (ids are separated by single commas)")
+        }
         let parts = text.split(whereSeparator: { $0 == "," || $0.isWhitespace })
         return try parts.map { part in
             guard let id = Int(part) else { throw UsageError("\(source): '\(part)' is not a token id") }

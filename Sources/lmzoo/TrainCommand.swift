@@ -71,6 +71,8 @@ struct TrainCommand: ParsableCommand {
         options["command"] = CommandLine.arguments.joined(separator: " ")
         let start = Date()
         let train = try trainer()
+        // An option the trainer does not read is a usage mistake, not silently ignored.
+        do { try TrainingRecipes.checkOptions(options, architecture: architecture) } catch { throw UsageError(String(describing: error)) }
         // OUT is written whole under a staging folder beside it, then renamed into place (--resume
         // replaces the OUT it continues; a checkpoint of an interrupted run waits in the staging folder).
         let target = try StagedOutput(destination: out, inputs: [corpus], replace: force || resume, keepPartial: resume)

@@ -8,6 +8,10 @@
 - small_scores.json: the `kenlm` module's score(sentence, bos=True, eos=True) of each of the first
   200 held-out sentences (fortunes-test.txt) on small.arpa, and full_scores of a few.
 - tiny.txt: a small training text (for the estimator's property tests).
+- tiny-o3-prune-0-1.lmplz.arpa.gz, tiny-o4-prune-0-0-1.lmplz.arpa.gz: not made here (lmplz does not
+  install from PyPI): KenLM's lmplz (github.com/kpu/kenlm at 4cb443e, built with cmake) on tiny.txt,
+  `lmplz -o 3 --discount_fallback --prune 0 1 < tiny.txt | gzip -9n` and
+  `lmplz -o 4 --discount_fallback --prune 0 0 1 < tiny.txt | gzip -9n`: what `train ngram --prune` must equal.
 - malformed/*.arpa + malformed.json: broken ARPA files and the line each error must name.
 """
 import gzip

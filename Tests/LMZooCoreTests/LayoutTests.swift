@@ -74,7 +74,9 @@ import Testing
         }
         try hf.add("cls.predictions.bias", try LayoutTests.ramp([6], seed: 1))
         var notes: [String] = []
-        let gguf = try LayoutConverter.convert(hf, architecture: "bert", to: .gguf, notes: &notes)
+        // GGUF has no names for the masked-LM head: refused unless it is dropped on purpose.
+        #expect(throws: LayoutError.self) { try LayoutConverter.convert(hf, architecture: "bert", to: .gguf, notes: &notes) }
+        let gguf = try LayoutConverter.convert(hf, architecture: "bert", to: .gguf, dropHead: true, notes: &notes)
         #expect(gguf.count == hf.count - 1)
         #expect(try gguf.tensor("blk.0.attn_q.weight").isBitwiseEqual(to: try hf.tensor("bert.encoder.layer.0.attention.self.query.weight")))
         #expect(gguf["token_types.weight"] != nil && gguf["blk.0.layer_output_norm.bias"] != nil)

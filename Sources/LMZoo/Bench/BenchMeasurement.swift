@@ -111,21 +111,11 @@ public enum BenchMeasurement {
     }
 }
 
-/// Text corpora that cannot be read.
-public enum CorpusError: Error, Equatable, CustomStringConvertible {
-    case notUTF8
-    public var description: String { "not valid UTF-8 text" }
-}
-
 /// Reading a UTF-8 text file given on the command line (`score --file`, `bench --corpus`, `embed --file`).
 public enum CorpusText {
     /// The file's text; a missing file or invalid UTF-8 is an error located at `path`.
     public static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LocatedError(path: path, FileError.system(path: path, action: "read", errno: ENOENT))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw LocatedError(path: path, CorpusError.notUTF8) }
-        return text
+        try TextFile.read(path).text
     }
 }
 

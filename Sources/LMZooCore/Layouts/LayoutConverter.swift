@@ -28,8 +28,10 @@ public enum LayoutConverter {
         }
     }
 
-    /// `store` in the `target` convention; `notes` says what was dropped or synthesised.
-    public static func convert(_ store: TensorStore, architecture: String?, to target: LayoutName,
+    /// `store` in the `target` convention; `notes` says what was dropped or synthesised. A head the
+    /// target has no names for (BERT's masked-LM head in GGUF) is refused
+    /// (``LayoutError/headHasNoNames(_:)``) unless `dropHead`.
+    public static func convert(_ store: TensorStore, architecture: String?, to target: LayoutName, dropHead: Bool = false,
                                notes: inout [String]) throws -> TensorStore {
         guard let architecture = architecture.flatMap({ architectures.contains($0) ? $0 : nil }) ?? detectArchitecture(store) else {
             throw LayoutError.cannotDetect("the architecture")
@@ -37,7 +39,7 @@ public enum LayoutConverter {
         guard let source = detectLayout(store, architecture: architecture) else { throw LayoutError.cannotDetect("the layout") }
         if source == target { return store }
         let canonical = try toCanonical(store, architecture: architecture, from: source, notes: &notes)
-        return try fromCanonical(canonical, architecture: architecture, to: target, notes: &notes)
+        return try fromCanonical(canonical, architecture: architecture, to: target, dropHead: dropHead, notes: &notes)
     }
 
     static func toCanonical(_ store: TensorStore, architecture: String, from source: LayoutName, notes: inout [String]) throws -> TensorStore {
@@ -52,7 +54,8 @@ public enum LayoutConverter {
         }
     }
 
-    static func fromCanonical(_ store: TensorStore, architecture: String, to target: LayoutName, notes: inout [String]) throws -> TensorStore {
+    static func fromCanonical(_ store: TensorStore, architecture: String, to target: LayoutName, dropHead: Bool,
+                              notes: inout [String]) throws -> TensorStore {
         switch (architecture, target) {
         case ("gpt2", .hf), ("bert", .hf), ("bert", .torch), ("lstm", .torch), ("lstm", .hf): return store
         case ("gpt2", .torch):
@@ -68,7 +71,11 @@ public enum LayoutConverter {
         case ("bert", .gguf):
             var filtered = TensorStore(metadata: store.metadata)
             for (name, tensor) in store.entries where !name.hasPrefix("cls.") { try filtered.add(name, tensor) }
-            if filtered.count < store.count { notes.append("dropped the masked-LM head (cls.*): llama.cpp's BERT has none") }
+            if filtered.count < store.count {
+                // llama.cpp's GGUF BERT (and its converter, which skips cls.predictions.*) has no names for it.
+                guard dropHead else { throw LayoutError.headHasNoNames("the masked-LM head (cls.*): llama.cpp's GGUF BERT has no names for it") }
+                notes.append("dropped the masked-LM head (cls.*): llama.cpp's BERT has none")
+            }
             return try BERTLayout.gguf.apply(to: filtered, forward: true, notes: &notes)
         case ("lstm", .keras): return try LSTMLayout.toKeras(store)
         default: throw LayoutError.unsupported(architecture: architecture, layout: target)

@@ -131,6 +131,8 @@ public enum LayoutError: Error, Equatable, CustomStringConvertible {
     case cannotDetect(String)
     case notTwoDimensional(String)
     case inconsistent(String)
+    /// The target convention cannot hold part of the model (which part, and why).
+    case headHasNoNames(String)
 
     public var description: String {
         switch self {
@@ -140,6 +142,7 @@ public enum LayoutError: Error, Equatable, CustomStringConvertible {
         case let .cannotDetect(what): "layout: cannot tell \(what) from the tensor names; pass --arch"
         case let .notTwoDimensional(name): "layout: tensor '\(name)' must be 2-D to transpose"
         case let .inconsistent(what): "layout: \(what)"
+        case let .headHasNoNames(what): "layout: cannot write \(what); pass --drop-head to convert without it"
         }
     }
 }

@@ -45,6 +45,9 @@ public struct ArchitectureDescriptor: Sendable {
     /// `lmzoo train ARCH`: estimates or trains a model from a request; returns the fields of the
     /// command's JSON output beyond `out` and `seconds` (e.g. `{"tokens": 12345}`).
     public let train: (@Sendable (TrainingRequest) throws -> JSONObject)?
+    /// The options of ``TrainingRequest/options`` that ``train`` reads (long names without dashes);
+    /// `lmzoo train` refuses any other.
+    public let trainOptions: [String]
     /// `lmzoo convert IN OUT_DIR [--layout L]`: what this architecture's model directory holds besides
     /// `model.safetensors` (`config.json`, a vocabulary), given the input and the converted tensors.
     /// nil: the architecture is converted to single files only. Any plugin whose models are
@@ -53,7 +56,7 @@ public struct ArchitectureDescriptor: Sendable {
 
     public init(name: String, modelTypes: [String]? = nil, summary: String, capabilities: [Capability],
                 ownFileSuffixes: [String] = [], loadFile: (@Sendable (String) throws -> any LanguageModel)? = nil,
-                train: (@Sendable (TrainingRequest) throws -> JSONObject)? = nil,
+                train: (@Sendable (TrainingRequest) throws -> JSONObject)? = nil, trainOptions: [String] = [],
                 modelDirectory: (@Sendable (ModelDirectoryRequest) throws -> ModelDirectoryFiles)? = nil,
                 load: @escaping @Sendable (ModelSource) throws -> any LanguageModel) {
         self.name = name
@@ -63,6 +66,7 @@ public struct ArchitectureDescriptor: Sendable {
         self.ownFileSuffixes = ownFileSuffixes
         self.loadFile = loadFile
         self.train = train
+        self.trainOptions = trainOptions
         self.modelDirectory = modelDirectory
         self.load = load
     }
@@ -72,6 +76,14 @@ public struct ArchitectureDescriptor: Sendable {
         ArchitectureDescriptor(name: name, modelTypes: modelTypes, summary: summary, capabilities: []) { _ in
             throw RegistryError.notImplemented(name)
         }
+    }
+
+    /// This entry with `capability` added (an architecture trained outside its plugin, by LMZooTraining).
+    public func adding(_ capability: Capability) -> ArchitectureDescriptor {
+        guard !capabilities.contains(capability) else { return self }
+        return ArchitectureDescriptor(name: name, modelTypes: modelTypes, summary: summary, capabilities: capabilities + [capability],
+                                      ownFileSuffixes: ownFileSuffixes, loadFile: loadFile, train: train, trainOptions: trainOptions,
+                                      modelDirectory: modelDirectory, load: load)
     }
 
     /// False for an entry made by ``notImplemented(name:modelTypes:summary:)``.
@@ -190,11 +202,15 @@ public struct TrainingRequest: Sendable {
 public enum TrainingRequestError: UsageMistake, Equatable, CustomStringConvertible {
     case badOption(String, String)
     case unsupported(architecture: String)
+    /// Option `option` was given, but the trainer of `architecture` reads only `reads`.
+    case inapplicable(option: String, architecture: String, reads: [String])
 
     public var description: String {
         switch self {
         case let .badOption(name, value): "--\(name) \(value): not a valid value"
         case let .unsupported(arch): "architecture '\(arch)' cannot be trained by lmzoo train (yet)"
+        case let .inapplicable(option, arch, reads):
+            "--\(option) does not apply to \(arch) (it reads: \(reads.map { "--" + $0 }.joined(separator: ", ")))"
         }
     }
 }

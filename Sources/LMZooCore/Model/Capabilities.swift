@@ -14,13 +14,14 @@ extension Generating {
     }
 
     /// The sampling loop: ``Sampler`` over ``LanguageModel/nextTokenLogProbs(context:)`` one token at
-    /// a time, `onToken` called with each new id; stops at EOS or `options.maxTokens`.
+    /// a time, `onToken` called with each new id; stops at EOS (not before `options.minTokens`) or
+    /// `options.maxTokens`.
     public func generateBySampling(prompt: [Int], options: GenerationOptions, onToken: (Int) -> Void) throws -> [Int] {
         try checkIDs(prompt)
         var sampler = Sampler(options: options)
         var ids = prompt
         for _ in 0..<options.maxTokens {
-            let next = sampler.sample(logProbs: try nextTokenLogProbs(context: ids))
+            let next = sampler.sample(logProbs: try nextTokenLogProbs(context: ids), produced: ids.count - prompt.count, endID: tokenizer.eosID)
             ids.append(next)
             onToken(next)
             if next == tokenizer.eosID { break }

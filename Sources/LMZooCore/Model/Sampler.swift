@@ -4,6 +4,8 @@ import Foundation
 public struct GenerationOptions: Sendable {
     /// New tokens to produce at most.
     public var maxTokens: Int
+    /// New tokens to produce at least: until then the end token (the tokenizer's EOS) is never chosen.
+    public var minTokens: Int
     /// Always the most likely token (temperature, top-k and top-p are ignored).
     public var greedy: Bool
     public var temperature: Double
@@ -13,9 +15,10 @@ public struct GenerationOptions: Sendable {
     public var topP: Double
     public var seed: UInt64
 
-    public init(maxTokens: Int = 32, greedy: Bool = false, temperature: Double = 1, topK: Int = 0,
+    public init(maxTokens: Int = 32, minTokens: Int = 0, greedy: Bool = false, temperature: Double = 1, topK: Int = 0,
                 topP: Double = 1, seed: UInt64 = 0) {
         self.maxTokens = maxTokens
+        self.minTokens = minTokens
         self.greedy = greedy
         self.temperature = temperature
         self.topK = topK
@@ -32,6 +35,15 @@ public struct Sampler {
     public init(options: GenerationOptions) {
         self.options = options
         random = SplitMix64(seed: options.seed)
+    }
+
+    /// The next id after `produced` new tokens: as ``sample(logProbs:)``, except that `endID` (the
+    /// end token, if the model has one) is not chosen before ``GenerationOptions/minTokens`` new tokens.
+    public mutating func sample(logProbs: [Float], produced: Int, endID: Int?) -> Int {
+        guard produced < options.minTokens, let endID, logProbs.indices.contains(endID) else { return sample(logProbs: logProbs) }
+        var allowed = logProbs
+        allowed[endID] = -.infinity
+        return sample(logProbs: allowed)
     }
 
     /// The next id for these natural-log probabilities.

@@ -8,10 +8,11 @@ public enum ConversionPlan {
     ///
     /// - `layout`: re-map names to this convention. When nil and the target is GGUF, a GPT-2 or BERT
     ///   checkpoint is re-mapped to llama.cpp's names, since that is the only convention llama.cpp loads.
+    /// - `dropHead`: leave out a head the target has no names for (else that is an error).
     /// - Writing GGUF from a Hugging Face directory adds `general.*`, `<arch>.*` and `tokenizer.ggml.*`
     ///   key/values built from `config.json` and the tokenizer files.
     public static func prepare(_ checkpoint: Checkpoint, for format: any CheckpointFormat, layout: LayoutName?,
-                               architecture: String?, dtype: DType?) throws -> (tensors: TensorStore, notes: [String]) {
+                               architecture: String?, dtype: DType?, dropHead: Bool = false) throws -> (tensors: TensorStore, notes: [String]) {
         var notes: [String] = []
         var tensors = checkpoint.tensors
         let architecture = architecture ?? checkpoint.architecture ?? LayoutConverter.detectArchitecture(tensors)
@@ -19,7 +20,7 @@ public enum ConversionPlan {
         let targetLayout = layout ?? (writingGGUF && architecture.map(GGUFModelMetadata.architectures.contains) == true ? .gguf : nil)
         if let targetLayout {
             tensors = try LocatedError.at(checkpoint.path) {
-                try LayoutConverter.convert(tensors, architecture: architecture, to: targetLayout, notes: &notes)
+                try LayoutConverter.convert(tensors, architecture: architecture, to: targetLayout, dropHead: dropHead, notes: &notes)
             }
         }
         if writingGGUF, let architecture, GGUFModelMetadata.architectures.contains(architecture),

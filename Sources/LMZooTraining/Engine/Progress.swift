@@ -1,36 +1,36 @@
 import Foundation
+import LMZooCore
 
-/// A one-line progress bar on stderr: step, bar, loss, tokens/s and ETA, redrawn at most 5 times a
-/// second and ended with a newline.
+/// Training progress on stderr, drawn by ``ProgressLine`` (the one progress display: redrawn in place
+/// on a terminal, a single final line when stderr is not one): step, loss, tokens/s and ETA.
 public final class ProgressBar {
     let total: Int
     let started = Date()
-    var lastDraw = Date.distantPast
+    let line: ProgressLine
     var firstStep: Int?
     var tokens = 0
+    var finished = false
 
-    public init(total: Int) { self.total = total }
+    /// A display for `total` updates, its lines starting with `label`.
+    public init(total: Int, label: String = "train") {
+        self.total = total
+        line = ProgressLine(label: label)
+    }
 
     /// Reports that update `step` (1-based) finished with `loss` after `tokens` more tokens.
     public func update(step: Int, loss: Double, tokens newTokens: Int) {
         if firstStep == nil { firstStep = step - 1 }
         tokens += newTokens
-        let now = Date()
-        guard step == total || now.timeIntervalSince(lastDraw) >= 0.2 else { return }
-        lastDraw = now
-        let elapsed = max(now.timeIntervalSince(started), 1e-9)
-        let done = step - (firstStep ?? 0)
-        let eta = Double(total - step) * elapsed / Double(max(done, 1))
-        let width = 24, filled = total > 0 ? width * step / total : width
-        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        let line = String(format: "\r%d/%d [%@] loss %.4f | %.0f tok/s | ETA %@", step, total, bar, loss,
-                          Double(tokens) / elapsed, ProgressBar.clock(eta))
-        FileHandle.standardError.write(Data(line.utf8))
-        if step == total { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        let rate = Double(tokens) / max(Date().timeIntervalSince(started), 1e-9)
+        let detail = String(format: "%d/%d loss %.4f | %.0f tok/s", step, total, loss, rate)
+        guard step < total else {
+            guard !finished else { return }
+            finished = true
+            line.finish(summary: detail)
+            return
+        }
+        // The fraction of this run's updates (a resumed run starts past 0).
+        let first = firstStep ?? 0
+        line.update(Double(step - first) / Double(max(total - first, 1)), detail: detail)
     }
 }

@@ -7,13 +7,17 @@ public struct TrainingCorpus: Sendable {
     public let text: String
     public let sha256: String
 
-    /// Reads `path` as UTF-8; unreadable, invalid or empty text is a ``TrainingError/badCorpus(path:reason:)``.
+    /// Reads `path` as every training corpus is read (``TextFile``); unreadable, invalid or empty text
+    /// is a ``TrainingError/badCorpus(path:reason:)``.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: Data, text: String
+        do {
+            (data, text) = try TextFile.read(path, refusingEmpty: "")
+        } catch let error as LocatedError {
+            throw TrainingError.badCorpus(path: path, reason: String(describing: error.underlying))
+        } catch {
             throw TrainingError.badCorpus(path: path, reason: "cannot be read")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw TrainingError.badCorpus(path: path, reason: "not valid UTF-8") }
-        guard !text.isEmpty else { throw TrainingError.badCorpus(path: path, reason: "empty") }
         self.path = path
         self.text = text
         sha256 = data.withUnsafeBytes { SHA256.hexDigest(of: $0) }

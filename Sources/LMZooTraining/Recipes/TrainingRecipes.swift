@@ -15,4 +15,29 @@ public enum TrainingRecipes {
         default: nil
         }
     }
+
+    /// The options (long names without dashes) the recipe for `name` reads, if this engine trains it.
+    public static func options(named name: String) -> [String]? {
+        let gradient = ["steps", "batch-size", "context", "learning-rate", "warmup", "weight-decay", "clip", "seed",
+                        "checkpoint-every", "resume"]
+        switch name {
+        case "lstm": return ["embedding-size", "hidden-size", "layers"] + gradient
+        case "gpt2", "gpt": return ["vocab-size", "embedding-size", "layers", "heads"] + gradient
+        case "bert": return ["vocab-size", "hidden-size", "layers", "heads"] + gradient
+        default: return nil
+        }
+    }
+
+    /// Refuses an option of `options` (as `lmzoo train` passes them; `command` is not an option) that
+    /// the trainer of `architecture`, a recipe or a plugin's ``ArchitectureDescriptor/train``, does not
+    /// read: ``TrainingRequestError/inapplicable(option:architecture:reads:)``. An architecture that
+    /// cannot be trained passes (training it says so).
+    public static func checkOptions(_ options: [String: String], architecture: String,
+                                    registry: ArchitectureRegistry = .shared) throws {
+        let plugin = try? registry.descriptor(named: architecture)
+        guard let reads = Self.options(named: architecture) ?? (plugin?.train == nil ? nil : plugin?.trainOptions) else { return }
+        for name in options.keys.sorted() where name != "command" && !reads.contains(name) {
+            throw TrainingRequestError.inapplicable(option: name, architecture: architecture, reads: reads)
+        }
+    }
 }
