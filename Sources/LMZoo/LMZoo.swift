@@ -9,6 +9,9 @@ import LMZooNGram
 
 /// The umbrella module: everything in LMZooCore and LMZooFormats, plus the built-in plugins.
 public enum LMZoo {
+    /// lmzoo's version (`lmzoo --version`).
+    public static let version = "0.9.0"
+
     /// The built-in architecture plugins, in `lmzoo list` order; those that LMZooTraining's recipes
     /// train (lstm, gpt2, bert) list `train` among their capabilities.
     public static let builtinArchitectures: [ArchitectureDescriptor] = [

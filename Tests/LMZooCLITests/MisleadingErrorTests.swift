@@ -47,6 +47,26 @@ import Testing
         }
     }
 
+    /// Every subcommand's help, as `SUB --help` and `help SUB`, goes to stdout with exit 0 (the list is
+    /// read from the root's help, so a new subcommand is walked too); `--version` prints the version.
+    @Test func everySubcommandHasHelpAndThereIsAVersion() throws {
+        let root = try lmzoo(["--help"])
+        let section = root.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+        let names = section.split(separator: "\n").compactMap { line -> String? in
+            let word = line.split(separator: " ").first.map(String.init)
+            return line.hasPrefix("  ") && word?.first?.isLetter == true ? word : nil
+        }.filter { $0 != "help" }
+        #expect(names.count >= 15 && names.contains("convert") && names.contains("serve"), "\(names)")
+        for name in names {
+            for command in [[name, "--help"], ["help", name]] {
+                let result = try lmzoo(command)
+                #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.contains("USAGE: lmzoo \(name)"), "\(command): \(result.stderr)")
+            }
+        }
+        let version = try lmzoo(["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("lmzoo "), "\(version.stderr)")
+    }
+
     /// An encoder without a language-model head is named, not the text it was given.
     @Test func anEncoderWithoutAHeadIsNamedNotTheText() throws {
         let scratch = try Fixtures.scratchDirectory("headless")
