@@ -21,25 +21,29 @@ public struct BenchReport: Sendable {
         .object(JSONObject([("corpus", .string(corpus)), ("corpus_bytes", .int(corpusBytes)), ("rows", .array(rows.map(\.json)))]))
     }
 
-    static let headers = ["model", "arch", "params", "size", "load s", "tokens", "bits/byte", "perplexity", "tokens/s", "peak RSS"]
+    static let headers = ["model", "arch", "params", "size", "load s", "tokens", "bits/byte", "perplexity", "OOV", "tokens/s", "peak RSS"]
 
-    /// The human-readable cells of each row (header first). Pseudo-log-likelihood figures carry a `*`.
+    /// The human-readable cells of each row (header first). Pseudo-log-likelihood figures carry a `*`;
+    /// the OOV rate is a percentage, `-` for models that cannot have OOV.
     public var cells: [[String]] {
         [Self.headers] + rows.map { row in
             let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
             let quality = { (value: Double?, format: String) in value.map { String(format: format, $0) + mark } ?? "-" }
             return [row.model, row.architecture, Self.count(row.parameters), Self.bytes(row.fileBytes),
                     String(format: "%.3f", row.loadSeconds), String(row.tokens), quality(row.bitsPerByte, "%.4f"),
-                    quality(row.perplexity, "%.2f"), Self.count(Int(row.tokensPerSecond.rounded())),
+                    quality(row.perplexity, "%.2f"), row.oovRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-", Self.count(Int(row.tokensPerSecond.rounded())),
                     Self.bytes(row.peakRSSBytes)]
         }
     }
 
-    /// A footnote for the `*` figures, when any row has them.
+    /// Footnotes for the `*` figures, the OOV column and `-` rows, when any row has them.
     public var footnote: String? {
         var notes: [String] = []
         if rows.contains(where: { $0.scoring == .pseudoLogLikelihood }) {
             notes.append("* pseudo-log-likelihood (each token masked in turn): compare only among masked-LM models")
+        }
+        if rows.contains(where: { $0.oovRate != nil }) {
+            notes.append("OOV: share of scored tokens outside the vocabulary (<unk>, [UNK]); bits/byte pays for their spelling (not under *); - : no OOV possible")
         }
         if rows.contains(where: { $0.scoring == .unavailable }) {
             notes.append("- no language-model head (sentence encoder): tokens/s is embedding speed")
@@ -75,10 +79,11 @@ public struct BenchReport: Sendable {
     /// CSV with CLI.md's field names and raw numbers (RFC 4180 quoting).
     public var csv: String {
         let fields = ["model", "architecture", "parameters", "file_bytes", "load_s", "tokens", "bits_per_byte", "perplexity",
-                      "tokens_per_s", "peak_rss_bytes", "scoring"]
+                      "oov_rate", "tokens_per_s", "peak_rss_bytes", "scoring"]
         let lines = rows.map { row in
             [row.model, row.architecture, String(row.parameters), String(row.fileBytes), String(row.loadSeconds), String(row.tokens),
-             row.bitsPerByte.map { String($0) } ?? "", row.perplexity.map { String($0) } ?? "", String(row.tokensPerSecond), String(row.peakRSSBytes),
+             row.bitsPerByte.map { String($0) } ?? "", row.perplexity.map { String($0) } ?? "",
+             row.oovRate.map { String($0) } ?? "", String(row.tokensPerSecond), String(row.peakRSSBytes),
              row.scoring.rawValue].map(Self.csvField).joined(separator: ",")
         }
         return ([fields.joined(separator: ",")] + lines).joined(separator: "\n")
