@@ -13,7 +13,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Token ids: 1,2,3.") var ids: String?
     @Option(name: .customLong("ids-file"), help: "A file of token ids.") var idsFile: String?
     @Flag(name: .customLong("per-token"), help: "Also list each token's log-probability.") var perToken = false
-    @Flag(inversion: .prefixedNo, help: "Score from the model's BOS token (default for a text, where the model has one; --no-bos: the first token is context only).")
+    @Flag(inversion: .prefixedNo, exclusivity: .exclusive, help: "Score from the model's BOS token (default for a text, where the model has one; --no-bos: the first token is context only).")
     var bos: Bool?
     @Option(help: "Score N times (for timing); results are from the last run.") var `repeat` = 1
     @OptionGroup var output: OutputOptions
