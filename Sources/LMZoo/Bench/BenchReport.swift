@@ -31,7 +31,7 @@ public struct BenchReport: Sendable {
             let quality = { (value: Double?, format: String) in value.map { String(format: format, $0) + mark } ?? "-" }
             return [row.model, row.architecture, Self.count(row.parameters), Self.bytes(row.fileBytes),
                     String(format: "%.3f", row.loadSeconds), String(row.tokens), quality(row.bitsPerByte, "%.4f"),
-                    quality(row.perplexity, "%.2f"), row.oovRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-", Self.count(Int(row.tokensPerSecond.rounded())),
+                    quality(row.perplexity, "%.2f"), Self.percent(row.oovRate), Self.count(Int(row.tokensPerSecond.rounded())),
                     Self.bytes(row.peakRSSBytes)]
         }
     }
@@ -92,6 +92,12 @@ public struct BenchReport: Sendable {
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// 0.0987 -> "9.9%"; a rate above 0 that would print as 0.0% -> "<0.1%"; nil -> "-".
+    static func percent(_ rate: Double?) -> String {
+        guard let rate else { return "-" }
+        return rate > 0 && rate < 0.0005 ? "<0.1%" : String(format: "%.1f%%", rate * 100)
     }
 
     /// 1234567 -> "1.23M".
