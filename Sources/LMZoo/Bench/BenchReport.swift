@@ -36,19 +36,22 @@ public struct BenchReport: Sendable {
         }
     }
 
-    /// Footnotes for the `*` figures, the OOV column and `-` rows, when any row has them.
-    public var footnote: String? {
+    /// Footnotes for the `*` figures, the OOV column and `-` rows, when any row has them (one per line).
+    public var footnote: String? { footnotes.isEmpty ? nil : footnotes.joined(separator: "\n") }
+
+    /// The footnotes, one per entry.
+    var footnotes: [String] {
         var notes: [String] = []
         if rows.contains(where: { $0.scoring == .pseudoLogLikelihood }) {
             notes.append("* pseudo-log-likelihood (each token masked in turn): compare only among masked-LM models")
         }
         if rows.contains(where: { $0.oovRate != nil }) {
-            notes.append("OOV: share of scored tokens outside the vocabulary (<unk>, [UNK]); bits/byte pays for their spelling (not under *); - : no OOV possible")
+            notes.append("OOV: share of scored tokens the vocabulary lacks (its unknown token); bits/byte also pays for their spelling (not under *); '-': the model cannot have OOV")
         }
         if rows.contains(where: { $0.scoring == .unavailable }) {
             notes.append("- no language-model head (sentence encoder): tokens/s is embedding speed")
         }
-        return notes.isEmpty ? nil : notes.joined(separator: "\n")
+        return notes
     }
 
     /// An aligned plain-text table (numbers right-aligned).
@@ -72,7 +75,7 @@ public struct BenchReport: Sendable {
         var lines = ["| " + cells[0].joined(separator: " | ") + " |",
                      "|" + cells[0].indices.map { $0 <= 1 ? "---|" : "---:|" }.joined()]
         lines += cells.dropFirst().map { "| " + $0.joined(separator: " | ") + " |" }
-        if let footnote { lines += ["", footnote] }
+        for note in footnotes { lines += ["", note] }  // separate paragraphs
         return lines.joined(separator: "\n")
     }
 
