@@ -142,8 +142,12 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
     }
 
     /// Scores the word pieces of `text` (no `[CLS]`/`[SEP]` counted) in windows of ``scoreWindow``.
+    /// `[UNK]` pieces are counted as OOV; their spellings are not charged (the tokenizer keeps only the
+    /// normalized word, and a pseudo-log-likelihood is not comparable with a log-likelihood anyway).
     public func score(text: String, bos: Bool) throws -> ScoreResult {
-        ScoreResult(perToken: try pseudoLogLikelihoods(pieces: wordPiece.pieces(text)), utf8Bytes: text.utf8.count)
+        let pieces = wordPiece.pieces(text)
+        return ScoreResult(perToken: try pseudoLogLikelihoods(pieces: pieces), utf8Bytes: text.utf8.count,
+                           oovCount: pieces.filter { $0 == wordPiece.model.unknownID }.count)
     }
 
     /// PLL of word pieces: consecutive windows of at most ``scoreWindow`` pieces (and what the model fits),

@@ -71,11 +71,6 @@ public final class HMMModel: LanguageModel, Generating, StateDecoding, Trainable
         return ScoreResult(perToken: try tokenLogProbs(ids), utf8Bytes: nil)
     }
 
-    public func score(text: String, bos: Bool) throws -> ScoreResult {
-        let result = try score(ids: try tokenizer.encode(text), bos: bos)
-        return ScoreResult(perToken: result.perToken, utf8Bytes: text.utf8.count)
-    }
-
     /// Total log-likelihood of several sequences (hmmlearn's `score(X, lengths)`).
     public func logLikelihood(_ sequences: [[Int]]) throws -> Double {
         try sequences.reduce(0) { $0 + (try tokenLogProbs($1)).reduce(0, +) }

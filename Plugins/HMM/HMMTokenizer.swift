@@ -7,7 +7,7 @@ import LMZooFormats
 /// - every symbol one Unicode scalar: text is read scalar by scalar (Python's `list(text)`);
 /// - otherwise: text is split on whitespace into words;
 /// - no vocabulary: `encode` refuses text (``HMMError/noVocabulary``); ids print as numbers.
-public struct HMMTokenizer: Tokenizer {
+public struct HMMTokenizer: OpenVocabularyTokenizer {
     public enum Mode: String, Sendable { case characters, words, ids }
 
     /// The symbols, index = id (nil for an id-only model).
@@ -59,26 +59,40 @@ public struct HMMTokenizer: Tokenizer {
         return try HMMTokenizer(symbols: scalars.compactMap { Unicode.Scalar($0).map { String(Character($0)) } }, source: "corpus")
     }
 
-    public func encode(_ text: String) throws -> [Int] {
+    public func encode(_ text: String) throws -> [Int] { try encodeMarkingUnknown(text).ids }
+
+    /// The ids of `text`, and the symbols (characters or words) that became ``unknownSymbol``.
+    public func encodeMarkingUnknown(_ text: String) throws -> (ids: [Int], unknown: [String?]) {
+        var result: (ids: [Int], unknown: [String?]) = ([], [])
+        func append(_ known: Int?, _ symbol: @autoclosure () -> String, position: Int) throws {
+            if let known {
+                result.ids.append(known)
+                result.unknown.append(nil)
+            } else if let unknownID {
+                result.ids.append(unknownID)
+                result.unknown.append(symbol())
+            } else {
+                throw HMMError.unknownSymbol(symbol(), position: position)
+            }
+        }
         switch mode {
         case .ids: throw HMMError.noVocabulary
         case .characters:
-            var ids: [Int] = []
-            ids.reserveCapacity(text.utf8.count)
+            result.ids.reserveCapacity(text.utf8.count)
+            result.unknown.reserveCapacity(text.utf8.count)
             for (position, scalar) in text.unicodeScalars.enumerated() {
-                guard let id = scalarIndex[scalar.value] ?? unknownID else {
-                    throw HMMError.unknownSymbol(String(Character(scalar)), position: position)
-                }
-                ids.append(id)
+                try append(scalarIndex[scalar.value], String(Character(scalar)), position: position)
             }
-            return ids
         case .words:
-            return try text.split(whereSeparator: \.isWhitespace).enumerated().map { position, word in
-                guard let id = index[String(word)] ?? unknownID else { throw HMMError.unknownSymbol(String(word), position: position) }
-                return id
+            for (position, word) in text.split(whereSeparator: \.isWhitespace).enumerated() {
+                try append(index[String(word)], String(word), position: position)
             }
         }
+        return result
     }
+
+    /// The spelling model of the symbols other than ``unknownSymbol``.
+    public var spelling: SpellingModel { SpellingModel(spellings: (symbols ?? []).filter { $0 != Self.unknownSymbol }) }
 
     public func decode(_ ids: [Int]) -> String {
         let tokens = ids.compactMap(token(for:))

@@ -5,13 +5,14 @@ import LMZooFormats
 /// The vocabulary of a word_language_model-style model: `vocab.json`, a list of symbols (index = id),
 /// read as characters (every symbol one character) or whitespace-separated words. Unknown symbols map
 /// to `<unk>` when the vocabulary has it. Without a vocabulary file, ids still work and text does not.
-public struct LSTMTokenizer: Tokenizer {
+public struct LSTMTokenizer: OpenVocabularyTokenizer {
     /// The symbols by id, nil without a vocabulary file.
     public let symbols: [String]?
     /// True: one id per character; false: one id per whitespace-separated word.
     public let characters: Bool
     public let vocabularySize: Int
     private let ids: [String: Int]
+    private let spellingModel: SpellingModel
 
     public init(symbols: [String]?, vocabularySize: Int, characters: Bool? = nil) {
         self.symbols = symbols
@@ -20,6 +21,7 @@ public struct LSTMTokenizer: Tokenizer {
         var ids: [String: Int] = [:]
         for (id, symbol) in (symbols ?? []).enumerated() where ids[symbol] == nil { ids[symbol] = id }
         self.ids = ids
+        spellingModel = SpellingModel(spellings: (symbols ?? []).filter { !["<unk>", "<bos>", "<s>", "<eos>"].contains($0) })
     }
 
     /// Reads `path` (a JSON list of strings) for a model of `vocabularySize` ids; `tokenization`
@@ -47,14 +49,32 @@ public struct LSTMTokenizer: Tokenizer {
         return LSTMTokenizer(symbols: symbols, vocabularySize: vocabularySize, characters: characters)
     }
 
-    public func encode(_ text: String) throws -> [Int] {
+    public func encode(_ text: String) throws -> [Int] { try encodeMarkingUnknown(text).ids }
+
+    /// The ids of `text`, and the pieces (characters or words) that became `<unk>`.
+    public func encodeMarkingUnknown(_ text: String) throws -> (ids: [Int], unknown: [String?]) {
         guard symbols != nil else { throw LSTMError.noVocabulary }
         let pieces = characters ? text.map { String($0) } : text.split(whereSeparator: \.isWhitespace).map(String.init)
-        return try pieces.map { piece in
-            if let id = ids[piece] ?? ids["<unk>"] { return id }
-            throw LSTMError.unknownSymbol(piece)
+        var result: (ids: [Int], unknown: [String?]) = ([], [])
+        for piece in pieces {
+            if let id = ids[piece] {
+                result.ids.append(id)
+                result.unknown.append(nil)
+            } else if let unknownID {
+                result.ids.append(unknownID)
+                result.unknown.append(piece)
+            } else {
+                throw LSTMError.unknownSymbol(piece)
+            }
         }
+        return result
     }
+
+    /// The id of `<unk>`, when the vocabulary has it.
+    public var unknownID: Int? { ids["<unk>"] }
+
+    /// The spelling model of the symbols other than `<unk>`, `<bos>`, `<s>`, `<eos>`.
+    public var spelling: SpellingModel { spellingModel }
 
     public func decode(_ ids: [Int]) -> String {
         ids.compactMap(token(for:)).joined(separator: characters ? "" : " ")

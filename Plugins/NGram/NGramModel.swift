@@ -64,6 +64,8 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
     let scorer: NGramScorer
     private let ngramTokenizer: NGramTokenizer
     private let index: VocabularyIndex
+    /// Spells the words the model does not know (see ``score(text:bos:)``).
+    let spelling: SpellingModel
 
     static let ln10 = 2.302585092994046
 
@@ -72,6 +74,18 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
         scorer = NGramScorer(tables)
         index = VocabularyIndex(tables.vocabulary)
         ngramTokenizer = NGramTokenizer(vocabulary: tables.vocabulary, index: index)
+        spelling = Self.spellingModel(tables.vocabulary)
+    }
+
+    /// The byte unigram spelling model of the vocabulary's words (`<s>`, `</s>`, `<unk>` left out).
+    static func spellingModel(_ vocabulary: Vocabulary) -> SpellingModel {
+        var counts = [Int](repeating: 0, count: 257)
+        let specials = Set([vocabulary.unknownID, vocabulary.beginID, vocabulary.endID])
+        for id in 0..<vocabulary.count where !specials.contains(id) {
+            vocabulary.withWordBytes(id) { for byte in $0 { counts[Int(byte)] += 1 } }
+            counts[SpellingModel.end] += 1
+        }
+        return SpellingModel(counts: counts)
     }
 
     /// Opens an ARPA file (`.arpa` or gzip).
@@ -106,19 +120,22 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
         return total
     }
 
-    /// Scores the words of `words` (nil: none) as one sentence; reports each token's log10 probability.
+    /// Scores the words of `words` (nil: none) as one sentence; reports each token's log10 probability,
+    /// and each word the vocabulary lacks (scored as `<unk>`) to `unknown`.
     @inline(__always)
-    private func scoreSentence(words: ByteSpan?, bos: Bool, eos: Bool, each: (Float) -> Void) -> Float {
+    private func scoreSentence(words: ByteSpan?, bos: Bool, eos: Bool, each: (Float) -> Void,
+                               unknown: (ByteSpan) -> Void = { _ in }) -> Float {
         var state = bos ? scorer.beginState() : NGramScorer.State(capacity: scorer.order)
         var total: Float = 0
         let index = self.index
-        let unknown = scorer.unknownID
+        let unknownID = scorer.unknownID
         let end = scorer.endID
         if let words {
             var fields = FieldCursor(words)
             while let word = fields.nextWord() {
-                let id = index.id(of: word.buffer).map { UInt32($0) } ?? unknown
-                let p = scorer.score(id, &state)
+                let known = index.id(of: word.buffer).map { UInt32($0) }
+                if known == nil { unknown(word) }
+                let p = scorer.score(known ?? unknownID, &state)
                 total += p
                 each(p)
             }
@@ -131,20 +148,27 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
         return total
     }
 
+    /// Scores each line as a sentence (see the type's comment): `logprob` is KenLM's, an unknown word
+    /// scoring as `<unk>`. Each unknown word is also counted (``ScoreResult/oovCount``) and its spelling
+    /// charged to ``ScoreResult/spellingLogProb`` (the vocabulary's byte unigram ``SpellingModel``), so
+    /// that bits per byte pays for every byte of the text. `<s>` is always the context (`bos` is moot).
     public func score(text: String, bos: Bool) throws -> ScoreResult {
         var perToken: [Double] = []
+        var oov = 0, spellingLogProb = 0.0
         var text = text
         let utf8Count = text.utf8.count
+        let spelling = self.spelling
         text.withUTF8 { bytes in
             guard let base = bytes.baseAddress else { return }
             perToken.reserveCapacity(bytes.count / 4 + 16)
             var lines = LineCursor(UnsafeRawBufferPointer(bytes))
             while let line = lines.next() {
-                _ = scoreSentence(words: line, bos: true, eos: true) { perToken.append(Double($0) * NGramModel.ln10) }
+                _ = scoreSentence(words: line, bos: true, eos: true, each: { perToken.append(Double($0) * NGramModel.ln10) },
+                                  unknown: { oov += 1; spellingLogProb += spelling.logProb(ofBytes: $0.buffer) })
             }
             _ = base
         }
-        return ScoreResult(perToken: perToken, utf8Bytes: utf8Count)
+        return ScoreResult(perToken: perToken, utf8Bytes: utf8Count, oovCount: oov, spellingLogProb: spellingLogProb)
     }
 
     public func tokenLogProbs(_ ids: [Int]) throws -> [Double] {
@@ -159,8 +183,11 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
         return result
     }
 
+    /// The ids after `<s>`; `<unk>` ids count as OOV (their spellings are not known: no charge).
     public func score(ids: [Int], bos: Bool) throws -> ScoreResult {
-        ScoreResult(perToken: try tokenLogProbs(ids), utf8Bytes: nil)
+        let perToken = try tokenLogProbs(ids)
+        let scored = ids.count == perToken.count ? ids[...] : ids.dropFirst()
+        return ScoreResult(perToken: perToken, utf8Bytes: nil, oovCount: scored.filter { $0 == tables.vocabulary.unknownID }.count)
     }
 
     /// The state after `<s>` and `context` (a leading `<s>` id is the same `<s>`).

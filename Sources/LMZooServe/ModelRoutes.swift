@@ -39,12 +39,13 @@ struct ModelRoutes {
         let body = try await RequestJSON.read(request, maxBytes: state.config.maxBodyBytes)
         let loaded = try state.model(body)
         let input = try Self.textOrIDs(body)
-        let perToken = try body.bool("per_token"), bos = try body.bool("bos")
+        let perToken = try body.bool("per_token")
+        let bos = body.has("bos") ? try body.bool("bos") : nil
         return try await state.answer(request, route: "/v1/score", loaded: loaded, body: body, cacheable: true) {
             let start = Date()
             let result = switch input {
-            case let .text(text): try loaded.model.score(text: text, bos: bos)
-            case let .ids(ids): try loaded.model.score(ids: ids, bos: bos)
+            case let .text(text): try TextScoring.score(loaded.model, text: text, bos: bos)
+            case let .ids(ids): try loaded.model.score(ids: ids, bos: bos ?? false)
             }
             let compute = Date().timeIntervalSince(start)
             var json = ResultJSON.score(result, perToken: perToken)

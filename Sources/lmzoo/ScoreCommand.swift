@@ -3,7 +3,7 @@ import Foundation
 import LMZoo
 
 /// `lmzoo score MODEL (--text T | --file F | --ids 1,2,3 | --ids-file F)`: log-likelihood,
-/// perplexity and bits per byte, with timings.
+/// perplexity and bits per byte, with timings. A text is scored as ``TextScoring`` says (as `bench` does).
 struct ScoreCommand: ParsableCommand, OptionChecking {
     static let configuration = CommandConfiguration(commandName: "score", abstract: "Score a text or an id sequence.")
 
@@ -13,7 +13,8 @@ struct ScoreCommand: ParsableCommand, OptionChecking {
     @Option(help: "Token ids: 1,2,3.") var ids: String?
     @Option(name: .customLong("ids-file"), help: "A file of token ids.") var idsFile: String?
     @Flag(name: .customLong("per-token"), help: "Also list each token's log-probability.") var perToken = false
-    @Flag(help: "Prepend the model's BOS token.") var bos = false
+    @Flag(inversion: .prefixedNo, exclusivity: .exclusive, help: "Score from the model's BOS token (default for a text, where the model has one; --no-bos: the first token is context only).")
+    var bos: Bool?
     @Option(help: "Score N times (for timing); results are from the last run.") var `repeat` = 1
     @OptionGroup var output: OutputOptions
 
@@ -32,8 +33,8 @@ struct ScoreCommand: ParsableCommand, OptionChecking {
         for _ in 0..<`repeat` {
             result = try LocatedError.at(file ?? idsFile ?? modelOptions.model) {
                 switch input {
-                case let .text(content): try model.score(text: content, bos: bos)
-                case let .ids(list): try model.score(ids: list, bos: bos)
+                case let .text(content): try TextScoring.score(model, text: content, bos: bos)
+                case let .ids(list): try model.score(ids: list, bos: bos ?? false)
                 }
             }
         }
@@ -47,7 +48,11 @@ struct ScoreCommand: ParsableCommand, OptionChecking {
             var rows = [["tokens", String(result.tokenCount)], ["logprob", String(format: "%.6f", result.logProb)],
                         ["log10prob", String(format: "%.6f", result.log10Prob)],
                         ["perplexity", result.perplexity.map { String(format: "%.4f", $0) } ?? "-"]]
-            if let bpb = result.bitsPerByte { rows.append(["bits_per_byte", String(format: "%.4f", bpb)]) }
+            if result.utf8Bytes != nil { rows.append(["bits_per_byte", result.bitsPerByte.map { String(format: "%.4f", $0) } ?? "-"]) }
+            if let oov = result.oovCount {
+                rows += [["oov", String(oov)], ["oov_rate", result.oovRate.map { String(format: "%.4f", $0) } ?? "-"],
+                         ["spelling_logprob", String(format: "%.6f", result.spellingLogProb)]]
+            }
             rows.append(["tokens/s", String(format: "%.0f", compute > 0 ? Double(result.tokenCount) / compute : 0)])
             Console.printTable(rows)
             if perToken { print(result.perToken.map { String(format: "%.4f", $0) }.joined(separator: " ")) }

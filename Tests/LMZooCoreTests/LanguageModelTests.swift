@@ -38,7 +38,9 @@ final class ToyBigram: LanguageModel, Generating {
         #expect(abs(result.logProb - (log(0.25) + log(0.8))) < 1e-6)
         #expect(abs(result.log10Prob - result.logProb / log(10)) < 1e-12)
         #expect(abs(result.perplexity! - exp(-result.logProb / 2)) < 1e-12)
-        #expect(abs(result.bitsPerByte! - (-result.logProb / log(2) / 3)) < 1e-12)
+        // Without BOS the first token ("a") is context only: its byte is not counted.
+        #expect(result.utf8Bytes == 2)
+        #expect(abs(result.bitsPerByte! - (-result.logProb / log(2) / 2)) < 1e-12)
         // --bos prepends the BOS id ("a"), scoring the first token too.
         let withBOS = try model.score(ids: [1, 2], bos: true)
         #expect(withBOS.tokenCount == 2 && abs(withBOS.logProb - (log(0.25) + log(0.8))) < 1e-6)

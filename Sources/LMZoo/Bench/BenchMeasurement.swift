@@ -4,15 +4,11 @@ import LMZooCore
 /// Measures one model on one corpus, in this process: what `lmzoo bench` runs in a child process per
 /// model, so that the peak RSS it reports belongs to that model alone.
 ///
-/// The corpus is scored in chunks that end at line breaks (at least ``chunkBytes`` each), so progress
-/// can be shown; n-gram models score line by line anyway, and for the others each chunk starts a fresh
-/// context (with the BOS token where the model has one). Bits per byte divide by the UTF-8 bytes of the
-/// whole corpus. A model that cannot score (``ScoreKind/unavailable``) but embeds is timed embedding
-/// the corpus's lines instead, and has no quality figures.
+/// The corpus is scored exactly as `lmzoo score --file` scores it (``TextScoring``: pieces of at least
+/// 8 KiB cut at line breaks, from BOS where the model has one), so the two report the same bits per
+/// byte; the pieces also give the progress. A model that cannot score (``ScoreKind/unavailable``) but
+/// embeds is timed embedding the corpus's lines instead, and has no quality figures.
 public enum BenchMeasurement {
-    /// Minimum bytes per scored chunk.
-    public static let chunkBytes = 8192
-
     /// Loads `model` (a MODEL argument), scores `corpusPath`, and returns the row.
     /// `progress` receives the fraction of the corpus scored so far.
     public static func run(model: String, architecture: String? = nil, corpusPath: String,
@@ -24,26 +20,15 @@ public enum BenchMeasurement {
         if loaded.scoreKind == .unavailable, let encoder = loaded as? any Embedding {
             return try embeddingRow(encoder, model: model, text: text, loadSeconds: loadSeconds, progress: progress)
         }
-        let chunks = chunk(text)
-        let totalBytes = text.utf8.count
-        let bos = loaded.tokenizer.bosID != nil && !loaded.scoresFirstToken
-        var logProb = 0.0, tokens = 0, doneBytes = 0
         let scoring = Date()
-        progress(0)
-        for piece in chunks {
-            let result = try LocatedError.at(corpusPath) { try loaded.score(text: piece, bos: bos) }
-            logProb += result.logProb
-            tokens += result.tokenCount
-            doneBytes += piece.utf8.count
-            progress(Double(doneBytes) / Double(totalBytes))
-        }
+        let result = try LocatedError.at(corpusPath) { try TextScoring.score(loaded, text: text, progress: progress) }
         let computeSeconds = Date().timeIntervalSince(scoring)
-        guard tokens > 0 else { throw LocatedError(path: model, BenchError.nothingScored) }
+        guard result.tokenCount > 0 else { throw LocatedError(path: model, BenchError.nothingScored) }
         return BenchRow(
             model: model, architecture: loaded.architecture, parameters: loaded.parameterCount,
-            fileBytes: try fileBytes(of: model), loadSeconds: loadSeconds, tokens: tokens,
-            bitsPerByte: -logProb / log(2) / Double(totalBytes), perplexity: exp(-logProb / Double(tokens)),
-            tokensPerSecond: Double(tokens) / max(computeSeconds, 1e-9), peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0,
+            fileBytes: try fileBytes(of: model), loadSeconds: loadSeconds, tokens: result.tokenCount,
+            bitsPerByte: result.bitsPerByte, perplexity: result.perplexity, oovRate: result.oovRate,
+            tokensPerSecond: Double(result.tokenCount) / max(computeSeconds, 1e-9), peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0,
             scoring: loaded.scoreKind)
     }
 
@@ -66,7 +51,7 @@ public enum BenchMeasurement {
         guard tokens > 0 else { throw LocatedError(path: name, BenchError.nothingScored) }
         return BenchRow(model: name, architecture: model.architecture, parameters: model.parameterCount,
                         fileBytes: try fileBytes(of: name), loadSeconds: loadSeconds, tokens: tokens, bitsPerByte: nil,
-                        perplexity: nil, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
+                        perplexity: nil, oovRate: nil, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
                         peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0, scoring: .unavailable)
     }
 
@@ -80,19 +65,6 @@ public enum BenchMeasurement {
         let text = try CorpusText.read(path)
         guard !text.isEmpty else { throw LocatedError(path: path, BenchError.emptyCorpus) }
         return text
-    }
-
-    /// `text` cut after line breaks into pieces of at least ``chunkBytes`` (the last may be shorter).
-    static func chunk(_ text: String) -> [String] {
-        let bytes = Array(text.utf8)
-        var pieces: [String] = []
-        var start = 0
-        for end in bytes.indices where bytes[end] == UInt8(ascii: "\n") && end + 1 - start >= chunkBytes {
-            pieces.append(String(decoding: bytes[start...end], as: UTF8.self))
-            start = end + 1
-        }
-        if start < bytes.count { pieces.append(String(decoding: bytes[start...], as: UTF8.self)) }
-        return pieces
     }
 
     /// Bytes of a catalog model's files, of a file, or of every file in a directory.

@@ -21,30 +21,37 @@ public struct BenchReport: Sendable {
         .object(JSONObject([("corpus", .string(corpus)), ("corpus_bytes", .int(corpusBytes)), ("rows", .array(rows.map(\.json)))]))
     }
 
-    static let headers = ["model", "arch", "params", "size", "load s", "tokens", "bits/byte", "perplexity", "tokens/s", "peak RSS"]
+    static let headers = ["model", "arch", "params", "size", "load s", "tokens", "bits/byte", "perplexity", "OOV", "tokens/s", "peak RSS"]
 
-    /// The human-readable cells of each row (header first). Pseudo-log-likelihood figures carry a `*`.
+    /// The human-readable cells of each row (header first). Pseudo-log-likelihood figures carry a `*`;
+    /// the OOV rate is a percentage, `-` for models that cannot have OOV.
     public var cells: [[String]] {
         [Self.headers] + rows.map { row in
             let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
             let quality = { (value: Double?, format: String) in value.map { String(format: format, $0) + mark } ?? "-" }
             return [row.model, row.architecture, Self.count(row.parameters), Self.bytes(row.fileBytes),
                     String(format: "%.3f", row.loadSeconds), String(row.tokens), quality(row.bitsPerByte, "%.4f"),
-                    quality(row.perplexity, "%.2f"), Self.count(Int(row.tokensPerSecond.rounded())),
+                    quality(row.perplexity, "%.2f"), Self.percent(row.oovRate), Self.count(Int(row.tokensPerSecond.rounded())),
                     Self.bytes(row.peakRSSBytes)]
         }
     }
 
-    /// A footnote for the `*` figures, when any row has them.
-    public var footnote: String? {
+    /// Footnotes for the `*` figures, the OOV column and `-` rows, when any row has them (one per line).
+    public var footnote: String? { footnotes.isEmpty ? nil : footnotes.joined(separator: "\n") }
+
+    /// The footnotes, one per entry.
+    var footnotes: [String] {
         var notes: [String] = []
         if rows.contains(where: { $0.scoring == .pseudoLogLikelihood }) {
             notes.append("* pseudo-log-likelihood (each token masked in turn): compare only among masked-LM models")
         }
+        if rows.contains(where: { $0.oovRate != nil }) {
+            notes.append("OOV: share of scored tokens the vocabulary lacks (its unknown token); bits/byte also pays for their spelling (not under *); '-': the model cannot have OOV")
+        }
         if rows.contains(where: { $0.scoring == .unavailable }) {
             notes.append("- no language-model head (sentence encoder): tokens/s is embedding speed")
         }
-        return notes.isEmpty ? nil : notes.joined(separator: "\n")
+        return notes
     }
 
     /// An aligned plain-text table (numbers right-aligned).
@@ -68,17 +75,18 @@ public struct BenchReport: Sendable {
         var lines = ["| " + cells[0].joined(separator: " | ") + " |",
                      "|" + cells[0].indices.map { $0 <= 1 ? "---|" : "---:|" }.joined()]
         lines += cells.dropFirst().map { "| " + $0.joined(separator: " | ") + " |" }
-        if let footnote { lines += ["", footnote] }
+        for note in footnotes { lines += ["", note] }  // separate paragraphs
         return lines.joined(separator: "\n")
     }
 
     /// CSV with CLI.md's field names and raw numbers (RFC 4180 quoting).
     public var csv: String {
         let fields = ["model", "architecture", "parameters", "file_bytes", "load_s", "tokens", "bits_per_byte", "perplexity",
-                      "tokens_per_s", "peak_rss_bytes", "scoring"]
+                      "oov_rate", "tokens_per_s", "peak_rss_bytes", "scoring"]
         let lines = rows.map { row in
             [row.model, row.architecture, String(row.parameters), String(row.fileBytes), String(row.loadSeconds), String(row.tokens),
-             row.bitsPerByte.map { String($0) } ?? "", row.perplexity.map { String($0) } ?? "", String(row.tokensPerSecond), String(row.peakRSSBytes),
+             row.bitsPerByte.map { String($0) } ?? "", row.perplexity.map { String($0) } ?? "",
+             row.oovRate.map { String($0) } ?? "", String(row.tokensPerSecond), String(row.peakRSSBytes),
              row.scoring.rawValue].map(Self.csvField).joined(separator: ",")
         }
         return ([fields.joined(separator: ",")] + lines).joined(separator: "\n")
@@ -87,6 +95,12 @@ public struct BenchReport: Sendable {
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// 0.0987 -> "9.9%"; a rate above 0 that would print as 0.0% -> "<0.1%"; nil -> "-".
+    static func percent(_ rate: Double?) -> String {
+        guard let rate else { return "-" }
+        return rate > 0 && rate < 0.0005 ? "<0.1%" : String(format: "%.1f%%", rate * 100)
     }
 
     /// 1234567 -> "1.23M".

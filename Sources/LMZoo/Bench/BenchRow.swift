@@ -14,11 +14,15 @@ public struct BenchRow: Sendable, Equatable {
     public var loadSeconds: Double
     /// Tokens scored.
     public var tokens: Int
-    /// `-logprob / ln 2 / UTF-8 bytes of the corpus`: comparable across tokenizers; nil for a model
-    /// that cannot score (an encoder without a language-model head).
+    /// ``ScoreResult/bitsPerByte`` of the corpus, as `lmzoo score --file` reports it (OOV spellings
+    /// charged): comparable across tokenizers; nil for a model that cannot score (an encoder without a
+    /// language-model head).
     public var bitsPerByte: Double?
     /// `exp(-logprob / tokens)`: comparable only between models with the same tokenizer; nil as above.
     public var perplexity: Double?
+    /// Share of the scored tokens that are out of vocabulary (`<unk>`, `[UNK]`); nil for models that
+    /// cannot have OOV (byte-level vocabularies, or none with an unknown token).
+    public var oovRate: Double?
     /// Tokens scored (or, for a model that cannot score, embedded) per second of compute (load excluded).
     public var tokensPerSecond: Double
     /// Peak resident memory of the process that ran the model (load + scoring), in bytes.
@@ -27,7 +31,8 @@ public struct BenchRow: Sendable, Equatable {
     public var scoring: ScoreKind
 
     public init(model: String, architecture: String, parameters: Int, fileBytes: Int, loadSeconds: Double, tokens: Int,
-                bitsPerByte: Double?, perplexity: Double?, tokensPerSecond: Double, peakRSSBytes: Int, scoring: ScoreKind) {
+                bitsPerByte: Double?, perplexity: Double?, oovRate: Double? = nil, tokensPerSecond: Double, peakRSSBytes: Int,
+                scoring: ScoreKind) {
         self.model = model
         self.architecture = architecture
         self.parameters = parameters
@@ -36,6 +41,7 @@ public struct BenchRow: Sendable, Equatable {
         self.tokens = tokens
         self.bitsPerByte = bitsPerByte
         self.perplexity = perplexity
+        self.oovRate = oovRate
         self.tokensPerSecond = tokensPerSecond
         self.peakRSSBytes = peakRSSBytes
         self.scoring = scoring
@@ -47,6 +53,7 @@ public struct BenchRow: Sendable, Equatable {
             ("model", .string(model)), ("architecture", .string(architecture)), ("parameters", .int(parameters)),
             ("file_bytes", .int(fileBytes)), ("load_s", .double(loadSeconds)), ("tokens", .int(tokens)),
             ("bits_per_byte", bitsPerByte.map(JSONValue.double) ?? .null), ("perplexity", perplexity.map(JSONValue.double) ?? .null),
+            ("oov_rate", oovRate.map(JSONValue.double) ?? .null),
             ("tokens_per_s", .double(tokensPerSecond)), ("peak_rss_bytes", .int(peakRSSBytes)),
             ("scoring", .string(scoring.rawValue)),
         ]))
@@ -64,6 +71,7 @@ public struct BenchRow: Sendable, Equatable {
         self.init(model: model, architecture: architecture, parameters: Int(try number("parameters")),
                   fileBytes: Int(try number("file_bytes")), loadSeconds: try number("load_s"), tokens: Int(try number("tokens")),
                   bitsPerByte: json["bits_per_byte"]?.doubleValue, perplexity: json["perplexity"]?.doubleValue,
+                  oovRate: json["oov_rate"]?.doubleValue,
                   tokensPerSecond: try number("tokens_per_s"), peakRSSBytes: Int(try number("peak_rss_bytes")), scoring: scoring)
     }
 }

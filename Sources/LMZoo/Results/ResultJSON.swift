@@ -12,13 +12,20 @@ public enum ResultJSON {
         ["ids": .array(context.map { .int($0) }), "next": .array(next.map(\.json))]
     }
 
-    /// `{"tokens","logprob","log10prob","perplexity","bits_per_byte"?,"per_token"?}` (the caller adds `timings`).
+    /// `{"tokens","logprob","log10prob","perplexity","bits_per_byte"?,"oov"?,"oov_rate"?,"spelling_logprob"?,"per_token"?}`
+    /// (the caller adds `timings`). `bits_per_byte` is null for a text of which no token was scored and
+    /// absent for ids; the OOV fields come with models that can have OOV (``ScoreResult/oovCount``).
     public static func score(_ result: ScoreResult, perToken: Bool) -> JSONObject {
         var json = JSONObject([
             ("tokens", .int(result.tokenCount)), ("logprob", .double(result.logProb)), ("log10prob", .double(result.log10Prob)),
             ("perplexity", result.perplexity.map(JSONValue.double) ?? .null),
         ])
-        if let bpb = result.bitsPerByte { json["bits_per_byte"] = .double(bpb) }
+        if result.utf8Bytes != nil { json["bits_per_byte"] = result.bitsPerByte.map(JSONValue.double) ?? .null }
+        if let oov = result.oovCount {
+            json["oov"] = .int(oov)
+            json["oov_rate"] = result.oovRate.map(JSONValue.double) ?? .null
+            json["spelling_logprob"] = .double(result.spellingLogProb)
+        }
         if perToken { json["per_token"] = .array(result.perToken.map(JSONValue.double)) }
         return json
     }

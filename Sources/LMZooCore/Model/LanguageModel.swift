@@ -57,9 +57,30 @@ extension LanguageModel {
         return ScoreResult(perToken: try tokenLogProbs(sequence), utf8Bytes: nil)
     }
 
+    /// Tokenizes `text` and scores the ids. The scored tokens are the last ``ScoreResult/tokenCount``
+    /// ids; the bytes of a first id that is only context (no `bos`, no start distribution) are left out
+    /// of ``ScoreResult/utf8Bytes``. With an ``OpenVocabularyTokenizer``, scored OOV pieces are counted
+    /// and their spellings charged.
     public func score(text: String, bos: Bool) throws -> ScoreResult {
-        let result = try score(ids: try tokenizer.encode(text), bos: bos)
-        return ScoreResult(perToken: result.perToken, utf8Bytes: text.utf8.count)
+        let open = (tokenizer as? any OpenVocabularyTokenizer).flatMap { $0.unknownID == nil ? nil : $0 }
+        let (ids, unknown): ([Int], [String?])
+        if let open {
+            (ids, unknown) = try open.encodeMarkingUnknown(text)
+        } else {
+            ids = try tokenizer.encode(text)
+            unknown = []
+        }
+        let result = try score(ids: ids, bos: bos)
+        let firstScored = max(0, ids.count - result.tokenCount)
+        let unscoredBytes = (0..<firstScored).reduce(0) { total, position in
+            total + ((unknown.isEmpty ? nil : unknown[position]) ?? tokenizer.decode([ids[position]])).utf8.count
+        }
+        guard let open else {
+            return ScoreResult(perToken: result.perToken, utf8Bytes: max(0, text.utf8.count - unscoredBytes))
+        }
+        let oov = unknown[firstScored...].compactMap { $0 }, spelling = open.spelling
+        return ScoreResult(perToken: result.perToken, utf8Bytes: max(0, text.utf8.count - unscoredBytes), oovCount: oov.count,
+                           spellingLogProb: oov.reduce(0) { $0 + spelling.logProb(of: $1) })
     }
 
     /// The `topK` most likely next tokens after `context`, most likely first.
@@ -106,15 +127,38 @@ public enum ScoreKind: String, Sendable {
 }
 
 /// The log-likelihood of a sequence, with the derived figures CLI.md names.
+///
+/// Bits per byte has one definition, used by `score`, `bench` and `serve` alike:
+/// `-(logprob + spelling_logprob) / ln 2 / utf8Bytes`, where `utf8Bytes` counts the UTF-8 bytes of
+/// the text the scored tokens cover (a first token that is only context, not scored, is left out) and
+/// `spelling_logprob` is what the OOV pieces' spellings cost (``SpellingModel``; 0 for models that
+/// cannot have OOV). With no token scored there is no figure (nil), never 0.
 public struct ScoreResult: Equatable, Sendable {
     /// Natural-log probability of each scored token.
     public let perToken: [Double]
-    /// UTF-8 bytes of the scored text, when known (enables ``bitsPerByte``).
+    /// UTF-8 bytes of the text the scored tokens cover, when known (enables ``bitsPerByte``).
     public let utf8Bytes: Int?
+    /// Scored tokens that stand for a piece outside the vocabulary (`<unk>`, `[UNK]`); nil for models
+    /// that cannot have any (byte-level vocabularies, or no unknown token).
+    public let oovCount: Int?
+    /// Natural-log probability of the OOV pieces' spellings (0 when there are none or they are not known).
+    public let spellingLogProb: Double
 
-    public init(perToken: [Double], utf8Bytes: Int?) {
+    public init(perToken: [Double], utf8Bytes: Int?, oovCount: Int? = nil, spellingLogProb: Double = 0) {
         self.perToken = perToken
         self.utf8Bytes = utf8Bytes
+        self.oovCount = oovCount
+        self.spellingLogProb = spellingLogProb
+    }
+
+    /// The results of consecutive pieces of one text, as one (tokens concatenated, counts added).
+    public init(concatenating parts: [ScoreResult]) {
+        let bytes = parts.map(\.utf8Bytes)
+        let oov = parts.map(\.oovCount)
+        self.init(perToken: parts.flatMap(\.perToken),
+                  utf8Bytes: bytes.contains(nil) || bytes.isEmpty ? nil : bytes.reduce(0) { $0 + $1! },
+                  oovCount: oov.allSatisfy { $0 == nil } ? nil : oov.reduce(0) { $0 + ($1 ?? 0) },
+                  spellingLogProb: parts.reduce(0) { $0 + $1.spellingLogProb })
     }
 
     /// Number of scored tokens.
@@ -125,10 +169,16 @@ public struct ScoreResult: Equatable, Sendable {
     public var log10Prob: Double { logProb / 2.302585092994046 }
     /// `exp(-logprob / tokens)`; nil with no tokens.
     public var perplexity: Double? { tokenCount == 0 ? nil : exp(-logProb / Double(tokenCount)) }
-    /// `-logprob / ln 2 / bytes`; nil when the byte count is unknown or zero.
+    /// `oov / tokens`; nil for models that cannot have OOV or with no tokens.
+    public var oovRate: Double? {
+        guard let oovCount, tokenCount > 0 else { return nil }
+        return Double(oovCount) / Double(tokenCount)
+    }
+    /// `-(logprob + spelling_logprob) / ln 2 / utf8Bytes` (see the type's comment); nil with no scored
+    /// token or when the byte count is unknown or zero.
     public var bitsPerByte: Double? {
-        guard let utf8Bytes, utf8Bytes > 0 else { return nil }
-        return -logProb / 0.6931471805599453 / Double(utf8Bytes)
+        guard tokenCount > 0, let utf8Bytes, utf8Bytes > 0 else { return nil }
+        return -(logProb + spellingLogProb) / 0.6931471805599453 / Double(utf8Bytes)
     }
 }
 
