@@ -48,6 +48,9 @@ struct GenerateCommand: ParsableCommand, OptionChecking {
         if !output.json { writeOut(detokenizer.finish(ids: ids) + "\n") }
         let end = Date()
         let newTokens = ids.count - promptIDs.count
+        if newTokens < maxTokens, let end = model.tokenizer.eosID, ids.last == end {
+            Console.note("the model ended the text (\(model.tokenizer.token(for: end) ?? "end token")) after \(newTokens) new tokens; --min-tokens N holds the end back")
+        }
         // Prefill = until the first new token; decode = the rest, per token after the first.
         let prefillSeconds = firstTokenAt.map { $0.timeIntervalSince(start) } ?? end.timeIntervalSince(start)
         let decodeSeconds = firstTokenAt.map { end.timeIntervalSince($0) } ?? end.timeIntervalSince(start)

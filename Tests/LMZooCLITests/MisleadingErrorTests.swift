@@ -51,10 +51,10 @@ import Testing
     /// read from the root's help, so a new subcommand is walked too); `--version` prints the version.
     @Test func everySubcommandHasHelpAndThereIsAVersion() throws {
         let root = try lmzoo(["--help"])
-        let section = root.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+        let section = (root.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? "").components(separatedBy: "\n\n").first ?? ""
         let names = section.split(separator: "\n").compactMap { line -> String? in
             let word = line.split(separator: " ").first.map(String.init)
-            return line.hasPrefix("  ") && word?.first?.isLetter == true ? word : nil
+            return line.hasPrefix("  ") && !line.hasPrefix("   ") && word?.first?.isLetter == true ? word : nil
         }.filter { $0 != "help" }
         #expect(names.count >= 15 && names.contains("convert") && names.contains("serve"), "\(names)")
         for name in names {
