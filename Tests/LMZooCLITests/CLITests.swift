@@ -72,19 +72,19 @@ import Testing
         try FileManager.default.copyItem(atPath: Fixtures.path("safetensors/python_mixed.safetensors"), toPath: input)
         let before = try Data(contentsOf: URL(fileURLWithPath: input))
         let same = try lmzoo("convert", input, input, "--dtype", "bf16")
-        #expect(same.status == 2)
+        #expect(same.status == 1)
         #expect(same.stderr.contains("in.safetensors") && same.stderr.contains("same file as the input"))
         // A hard link is the same file under another name.
         let link = scratch + "/link.safetensors"
         try FileManager.default.linkItem(atPath: input, toPath: link)
         let linked = try lmzoo("convert", input, link, "--dtype", "bf16")
-        #expect(linked.status == 2)
+        #expect(linked.status == 1)
         // A shard of a sharded checkpoint is an input too.
         let shardDir = scratch + "/sharded"
         try FileManager.default.copyItem(atPath: Fixtures.path("safetensors/sharded"), toPath: shardDir)
         let shard = shardDir + "/model-00002-of-00002.safetensors"
         let shardBefore = try Data(contentsOf: URL(fileURLWithPath: shard))
-        #expect(try lmzoo("convert", shardDir, shard).status == 2)
+        #expect(try lmzoo("convert", shardDir, shard).status == 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
         #expect(try Data(contentsOf: URL(fileURLWithPath: shard)) == shardBefore)
     }

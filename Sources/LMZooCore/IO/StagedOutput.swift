@@ -152,8 +152,8 @@ public final class StagedOutput {
     }
 }
 
-/// Why a command will not write its OUT (a usage mistake: the CLI exits 2 and nothing is written).
-public enum OutputRefusal: UsageMistake, Equatable, CustomStringConvertible {
+/// Why a command will not write its OUT (the CLI exits 1, as for bad input, and nothing is written).
+public enum OutputRefusal: Error, Equatable, CustomStringConvertible {
     /// OUT is one of the inputs (the same file, also through a symlink or hard link).
     case isInput(path: String, input: String)
     /// OUT is a folder that holds an input (or a folder above one).
