@@ -83,8 +83,7 @@ def build(name, train=True):
     out = f"models/{name}" if load_path == "." else f"models/{name}/{load_path}"
     command = ["lmzoo", "train", architecture, "--corpus", TRAIN, "--out", out] + arguments
     if train:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder)
+        shutil.rmtree(folder, ignore_errors=True)  # lmzoo train makes the folder (and refuses an existing OUT)
         print(" ".join(command), file=sys.stderr)
         subprocess.run([LMZOO] + command[1:], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     checkpoint = os.path.join(folder, "checkpoint.safetensors")  # optimizer state for --resume: not part of the model
@@ -95,9 +94,9 @@ def build(name, train=True):
     if os.path.exists(trainer_card_path):  # gradient recipes write their own card (command, data hash, final loss)
         with open(trainer_card_path) as handle:
             trainer_card = json.load(handle)
-        if "files" in trainer_card:  # already a catalog card (--card-only): keep what it recorded of training
+        if "files" in trainer_card:  # a catalog card (train writes one; --card-only finds the last): its trainer record
             trainer_card = trainer_card.get("training", {}).get("trainer")
-        else:
+        if trainer_card and trainer_card.get("command") and not trainer_card["command"].startswith("lmzoo "):
             trainer_card["command"] = "lmzoo " + trainer_card["command"].split(" ", 1)[1]  # not the binary's build path
     card = {
         "name": name, "architecture": architecture, "summary": summary, "path": load_path, "tokenizer": tokenizer,
