@@ -9,7 +9,7 @@
 //   Plugins/<Arch>                  the *architecture* plugins, one ordinary SwiftPM target each.
 //                                   NB: these are not SwiftPM package plugins (build-tool/command).
 //   Sources/LMZoo                   the umbrella library: re-exports everything, registers built-ins
-//   Sources/lmzoo                   the command-line tool
+//   Sources/CLI                     the command-line tool (the `lmzoo` executable target)
 import PackageDescription
 
 let architecturePlugins = ["NGram", "HMM", "LSTM", "GPT", "BERT"]
@@ -59,9 +59,12 @@ let package = Package(
             name: "LMZooServe",
             dependencies: ["LMZoo", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Prometheus", package: "swift-prometheus")]),
+        // The `lmzoo` executable; its folder is Sources/CLI so that no two paths differ only by case
+        // (Sources/LMZoo is the library): a clone on a case-insensitive disk stays whole.
         .executableTarget(
             name: "lmzoo",
-            dependencies: ["LMZoo", "LMZooServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["LMZoo", "LMZooServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/CLI"),
         // Replay tool for fuzz inputs; the same sources are the libFuzzer target (scripts/fuzz.sh).
         .executableTarget(
             name: "lmzoo-fuzz",
