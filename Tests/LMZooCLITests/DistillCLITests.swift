@@ -75,6 +75,12 @@ import Testing
         #expect(generated.hasPrefix("The") && !generated.contains("Ġ"), "\(generated)")
         let verify = try lmzoo(["verify", out])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        if student.contains("lstm") {  // the tokenizer travels with a converted model directory too
+            let converted = try lmzoo(["convert", out, directory + "/converted"])
+            #expect(converted.status == 0, "\(converted.stderr)")
+            let ids = try JSONParser.parse(try lmzoo(["tokenize", directory + "/converted", "--text", text, "--json"]).stdout)["ids"]
+            #expect(ids == teacherIDs)
+        }
     }
 
     /// An n-gram student cannot keep a character-level teacher's tokenizer (its folder splits text into

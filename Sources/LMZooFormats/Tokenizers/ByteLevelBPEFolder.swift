@@ -22,9 +22,13 @@ public enum ByteLevelBPEFolder {
     /// Writes `tokenizer` into `directory` as `vocab.json` + `merges.txt` (each atomically), the
     /// files GPT-2 folders and ``tokenizer(directory:config:)`` read.
     public static func write(_ tokenizer: ByteLevelBPETokenizer, to directory: String) throws {
+        for (name, bytes) in files(tokenizer) { try AtomicFileWriter.write(bytes, to: Paths.join(directory, name)) }
+    }
+
+    /// The contents of those two files.
+    public static func files(_ tokenizer: ByteLevelBPETokenizer) -> [(name: String, bytes: [UInt8])] {
         let vocabulary = JSONValue.object(JSONObject(tokenizer.tokens.enumerated().map { ($1, JSONValue.int($0)) }))
-        try AtomicFileWriter.write(Array((vocabulary.compactText + "\n").utf8), to: Paths.join(directory, "vocab.json"))
-        try AtomicFileWriter.write(Array(("#version: 0.2\n" + tokenizer.merges.map { $0 + "\n" }.joined()).utf8),
-                                   to: Paths.join(directory, "merges.txt"))
+        return [("vocab.json", Array((vocabulary.compactText + "\n").utf8)),
+                ("merges.txt", Array(("#version: 0.2\n" + tokenizer.merges.map { $0 + "\n" }.joined()).utf8))]
     }
 }
