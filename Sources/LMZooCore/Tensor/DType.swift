@@ -27,13 +27,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
     /// True for llama.cpp's block-quantized types, whose bytes describe blocks of values.
     public var isBlockQuantized: Bool { blockSize > 1 }
 
-    /// Values per block (1 for ordinary element types).
-    public var blockSize: Int {
-        switch self {
-        case .q8_0, .q4_0: 32
-        default: 1
-        }
-    }
+    /// Values per block (1 for ordinary element types; ``BlockQuantization`` for the others).
+    public var blockSize: Int { BlockQuantization.of(self)?.valuesPerBlock ?? 1 }
 
     /// Bytes per block (for element types: bytes per element).
     public var blockByteSize: Int {
@@ -42,8 +37,7 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
         case .i16, .u16, .f16, .bf16: 2
         case .i32, .u32, .f32: 4
         case .f64, .i64, .u64: 8
-        case .q8_0: 34
-        case .q4_0: 18
+        default: BlockQuantization.of(self)!.bytesPerBlock
         }
     }
 
@@ -57,8 +51,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
     /// True for the floating-point types (the ones `--dtype` converts between).
     public var isFloatingPoint: Bool {
         switch self {
-        case .f16, .bf16, .f32, .f64, .q8_0, .q4_0: true
-        default: false
+        case .f16, .bf16, .f32, .f64: true
+        default: isBlockQuantized
         }
     }
 
@@ -79,8 +73,7 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
         case .f64: 12
         case .i64: 13
         case .u64: 14
-        case .q8_0: 15
-        case .q4_0: 16
+        default: 15 + BlockQuantization.all.firstIndex { $0.dtype == self }!
         }
     }
 
@@ -96,8 +89,6 @@ public enum DType: String, CaseIterable, Sendable, Hashable {
         case "FLOAT16", "HALF": self = .f16
         case "BFLOAT16": self = .bf16
         case "FLOAT64", "DOUBLE": self = .f64
-        case "Q8_0": self = .q8_0
-        case "Q4_0": self = .q4_0
         default: return nil
         }
     }

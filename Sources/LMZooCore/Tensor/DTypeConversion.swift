@@ -1,8 +1,8 @@
 /// Element-wise conversion of little-endian buffers between dtypes.
 ///
-/// Any numeric dtype converts to a floating type (F64, F32, F16, BF16) or to Q8_0; narrowing
-/// rounds to nearest even (see ``HalfPrecision``), Q8_0 quantizes as llama.cpp's
-/// `quantize_row_q8_0_ref`, Q8_0/Q4_0 dequantize as ggml does. Integer and bool buffers only
+/// Any numeric dtype converts to a floating type (F64, F32, F16, BF16) or to a block type lmzoo
+/// quantises to (Q8_0); narrowing rounds to nearest even (see ``HalfPrecision``), block types
+/// quantise and dequantise as ggml does, through ``BlockQuantization``. Integer and bool buffers only
 /// "convert" to their own dtype. Buffers may be unaligned (mapped files). Work goes through a small
 /// chunk buffer, so converting a tensor of any size needs only a few KiB of scratch memory.
 public enum DTypeConversion {
@@ -11,7 +11,7 @@ public enum DTypeConversion {
 
     /// True when a buffer of `from` can be converted to `to`.
     public static func canConvert(from: DType, to: DType) -> Bool {
-        from == to || (to.isFloatingPoint && to != .q4_0)
+        from == to || (to.isFloatingPoint && BlockQuantization.of(to).map { $0.quantize != nil } ?? true)
     }
 
     /// Number of values held by `byteCount` bytes of `dtype` (nil when not a whole number of blocks).
@@ -55,12 +55,12 @@ public enum DTypeConversion {
     /// True when some value of `from` has no exact representation in `to`.
     public static func isLossy(from: DType, to: DType) -> Bool {
         if from == to { return false }
+        if BlockQuantization.of(from) != nil { return !(to == .f32 || to == .f64) }  // blocks decode exactly to f32
         switch (from, to) {
         case (.bool, .f16), (.bool, .bf16), (.bool, .f32), (.bool, .f64),
              (.i8, .f16), (.i8, .bf16), (.i8, .f32), (.i8, .f64), (.u8, .f16), (.u8, .bf16), (.u8, .f32), (.u8, .f64),
              (.i16, .f32), (.i16, .f64), (.u16, .f32), (.u16, .f64), (.i32, .f64), (.u32, .f64),
-             (.f16, .f32), (.f16, .f64), (.bf16, .f32), (.bf16, .f64), (.f32, .f64),
-             (.q8_0, .f32), (.q8_0, .f64), (.q4_0, .f32), (.q4_0, .f64):
+             (.f16, .f32), (.f16, .f64), (.bf16, .f32), (.bf16, .f64), (.f32, .f64):
             return false
         default:
             return true
@@ -93,6 +93,9 @@ public enum DTypeConversion {
     }
 
     private static func decode(_ src: UnsafeRawPointer, _ from: DType, _ start: Int, _ n: Int, into out: UnsafeMutablePointer<Float>) {
+        if let blocks = BlockQuantization.of(from) {
+            return blocks.dequantize(src, start / blocks.valuesPerBlock, n / blocks.valuesPerBlock, out)
+        }
         switch from {
         case .f32: for i in 0..<n { out[i] = load(src, start + i, Float.self) }
         case .f16: for i in 0..<n { out[i] = HalfPrecision.float(fromF16: load(src, start + i, UInt16.self)) }
@@ -101,9 +104,8 @@ public enum DTypeConversion {
         case .i8: for i in 0..<n { out[i] = Float(load(src, start + i, Int8.self)) }
         case .i16: for i in 0..<n { out[i] = Float(load(src, start + i, Int16.self)) }
         case .u16: for i in 0..<n { out[i] = Float(load(src, start + i, UInt16.self)) }
-        case .q8_0: GGMLBlocks.dequantizeQ8_0(src, firstBlock: start / 32, blocks: n / 32, into: out)
-        case .q4_0: GGMLBlocks.dequantizeQ4_0(src, firstBlock: start / 32, blocks: n / 32, into: out)
         case .f64, .i32, .u32, .i64, .u64: preconditionFailure("wide types decode to Double")
+        case .q8_0, .q4_0: preconditionFailure("block types decode through BlockQuantization")
         }
     }
 
@@ -126,12 +128,14 @@ public enum DTypeConversion {
     }
 
     private static func encode(_ values: UnsafeMutablePointer<Float>, _ n: Int, _ to: DType, into dst: UnsafeMutableRawPointer, at start: Int) {
+        if let blocks = BlockQuantization.of(to), let quantize = blocks.quantize {
+            return quantize(values, n / blocks.valuesPerBlock, dst, start / blocks.valuesPerBlock)
+        }
         switch to {
         case .f32: for i in 0..<n { store(values[i], dst, start + i) }
         case .f64: for i in 0..<n { store(Double(values[i]), dst, start + i) }
         case .f16: for i in 0..<n { store(HalfPrecision.f16Bits(from: values[i]), dst, start + i) }
         case .bf16: for i in 0..<n { store(HalfPrecision.bf16Bits(from: values[i]), dst, start + i) }
-        case .q8_0: GGMLBlocks.quantizeQ8_0(values, blocks: n / 32, into: dst, firstBlock: start / 32)
         default: preconditionFailure("not a conversion target: \(to)")
         }
     }
@@ -142,11 +146,11 @@ public enum DTypeConversion {
         case .f32: for i in 0..<n { store(Float(values[i]), dst, start + i) }
         case .f16: for i in 0..<n { store(HalfPrecision.f16Bits(from: values[i]), dst, start + i) }
         case .bf16: for i in 0..<n { store(HalfPrecision.bf16Bits(from: values[i]), dst, start + i) }
-        case .q8_0:
+        default:
+            guard BlockQuantization.of(to)?.quantize != nil else { preconditionFailure("not a conversion target: \(to)") }
             var floats = [Float](repeating: 0, count: n)
             for i in 0..<n { floats[i] = Float(values[i]) }
-            floats.withUnsafeMutableBufferPointer { GGMLBlocks.quantizeQ8_0($0.baseAddress!, blocks: n / 32, into: dst, firstBlock: start / 32) }
-        default: preconditionFailure("not a conversion target: \(to)")
+            floats.withUnsafeMutableBufferPointer { encode($0.baseAddress!, n, to, into: dst, at: start) }
         }
     }
 }

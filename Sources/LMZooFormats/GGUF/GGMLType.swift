@@ -5,9 +5,8 @@ import LMZooCore
 public enum GGMLType {
     /// The ids lmzoo reads and writes, and their dtypes.
     static let supported: [(id: UInt32, dtype: DType)] = [
-        (0, .f32), (1, .f16), (2, .q4_0), (8, .q8_0),
-        (24, .i8), (25, .i16), (26, .i32), (27, .i64), (28, .f64), (30, .bf16),
-    ]
+        (0, .f32), (1, .f16), (24, .i8), (25, .i16), (26, .i32), (27, .i64), (28, .f64), (30, .bf16),
+    ] + BlockQuantization.all.map { (id: $0.ggmlType, dtype: $0.dtype) }
 
     /// Every id gguf-py knows, for messages about the ones lmzoo does not support.
     static let names: [UInt32: String] = [
