@@ -96,14 +96,8 @@ struct ConvertCommand: ParsableCommand {
         if let directory = checkpoint.directory { inputs += [directory, Paths.join(directory, "config.json")] }
         let target = try StagedOutput(destination: output, inputs: inputs, replace: force)
         let options = WriteOptions(dtype: targetDType, sharedTensors: sharedPolicy)
-        let summary: ModelDirectoryWriter.Summary
-        do {
-            summary = try ModelDirectoryWriter.write(checkpoint, to: target.path, layout: layout, architecture: source.architecture,
-                                                     options: options)
-            try target.commit()
-        } catch {
-            target.discard()
-            throw error
+        let summary = try target.write { path in
+            try ModelDirectoryWriter.write(checkpoint, to: path, layout: layout, architecture: source.architecture, options: options)
         }
         summary.notes.forEach(Console.note)
         let seconds = Date().timeIntervalSince(started)

@@ -54,14 +54,7 @@ struct DistillCommand: ParsableCommand, OptionChecking {
         // OUT is written whole under a staging folder beside it and renamed into place; it may not be
         // (or hold) the teacher, the student, the corpus or the teacher cache.
         let inputs = [try teacherPath(), corpus] + [student, teacherCache].compactMap { $0 }
-        let target = try StagedOutput(destination: out, inputs: inputs, replace: force)
-        do {
-            try distill(into: target.path, started: started)
-            try target.commit()
-        } catch {
-            target.discard()
-            throw error
-        }
+        try StagedOutput(destination: out, inputs: inputs, replace: force).write { try distill(into: $0, started: started) }
     }
 
     /// Distils into `directory` (the staging folder's copy of OUT).

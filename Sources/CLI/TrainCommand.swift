@@ -72,22 +72,12 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let train = try trainer()
         // An option the trainer does not read is a usage mistake, not silently ignored.
-        do { try TrainingRecipes.checkOptions(options, architecture: architecture) } catch { throw UsageError(String(describing: error)) }
+        try TrainingRecipes.checkOptions(options, architecture: architecture)
         // OUT is written whole under a staging folder beside it, then renamed into place (--resume
         // replaces the OUT it continues; a checkpoint of an interrupted run waits in the staging folder).
         let target = try StagedOutput(destination: out, inputs: [corpus], replace: force || resume, keepPartial: resume)
         let request = TrainingRequest(corpus: corpus, out: target.path, options: options, resumeFrom: resume ? resumeCheckpoint(target) : nil)
-        var result: JSONObject
-        do {
-            result = try train(request)
-            try target.commit()
-        } catch {
-            let checkpoint = Paths.join(target.path, "checkpoint.safetensors")
-            let keep = checkpointEvery != nil && Paths.exists(checkpoint)
-            target.discard(keepingPartial: keep)
-            if keep { Console.note("the last checkpoint is kept in \(checkpoint); rerun with --resume to continue") }
-            throw error
-        }
+        var result = try target.write(keepingPartialOnFailure: { keepCheckpoint(of: target) }) { _ in try train(request) }
         let seconds = Date().timeIntervalSince(start)
         result["out"] = .string(out)
         result["seconds"] = .double(seconds)
@@ -105,6 +95,15 @@ struct TrainCommand: ParsableCommand {
         do { descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture) } catch { throw UsageError(String(describing: error)) }
         guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }
         return train
+    }
+
+    /// After a failed run: whether the staging folder is kept for `--resume` (with `--checkpoint-every`,
+    /// when a checkpoint is there), saying so.
+    private func keepCheckpoint(of target: StagedOutput) -> Bool {
+        let checkpoint = Paths.join(target.path, "checkpoint.safetensors")
+        guard checkpointEvery != nil, Paths.exists(checkpoint) else { return false }
+        Console.note("the last checkpoint is kept in \(checkpoint); rerun with --resume to continue")
+        return true
     }
 
     /// `--resume` continues OUT's checkpoint, else the one an interrupted run left in the staging folder.

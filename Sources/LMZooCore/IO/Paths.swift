@@ -38,4 +38,14 @@ public enum Paths {
         var info = stat()
         return stat(path, &info) == 0
     }
+
+    /// `mkdir -p path`; a failure is a ``FileError`` with the failing call's errno.
+    public static func createDirectories(_ path: String) throws {
+        if isDirectory(path) { return }
+        let parent = directory(of: path)
+        if parent != path { try createDirectories(parent) }
+        guard mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) else {
+            throw FileError.system(path: path, action: "create the directory", errno: errno)
+        }
+    }
 }

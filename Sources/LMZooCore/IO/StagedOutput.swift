@@ -11,7 +11,7 @@ import Darwin
 /// under a hidden staging folder beside OUT (`.<name>.lmzoo-partial/<name>`) and renamed into place by
 /// ``commit()``, so OUT is either the complete new result or untouched, never old and new files merged.
 ///
-/// Before anything is written, ``init(destination:inputs:replace:)`` refuses (``OutputRefusal``)
+/// Before anything is written, ``init(destination:inputs:replace:keepPartial:)`` refuses (``OutputRefusal``)
 /// - an OUT that is one of the command's inputs or holds one (compared by device and inode, so
 ///   through symlinks and hard links too, and through any directory above an input);
 /// - an existing OUT unless `replace` (`--force`), and even then a directory that does not look like a
@@ -19,7 +19,7 @@ import Darwin
 /// - an OUT that another lmzoo is writing at the moment (the staging folder is locked).
 ///
 /// The staging folder's name is fixed so that training killed half-way can be continued: checkpoints
-/// written there survive a kill (``partialPath``), and the next run of the same command finds them.
+/// written there survive a kill, and the next run of the same command finds them (`keepPartial`).
 /// A run that fails with an error removes it (unless asked to keep it, see ``discard(keepingPartial:)``).
 public final class StagedOutput {
     /// What the user named (OUT).
@@ -40,10 +40,10 @@ public final class StagedOutput {
         guard !name.isEmpty, name != ".", name != ".." else { throw OutputRefusal.badName(path: destination) }
         try Self.check(trimmed, inputs: inputs, replace: replace)
         let parent = Paths.directory(of: trimmed)
-        try Self.createDirectory(parent)
+        try Paths.createDirectories(parent)
         stagingFolder = Paths.join(parent, ".\(name).lmzoo-partial")
         path = Paths.join(stagingFolder, name)
-        try Self.createDirectory(stagingFolder)
+        try Paths.createDirectories(stagingFolder)
         lockDescriptor = open(stagingFolder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard lockDescriptor >= 0 else { throw FileError.system(path: stagingFolder, action: "open", errno: errno) }
         guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -56,8 +56,20 @@ public final class StagedOutput {
 
     deinit { if lockDescriptor >= 0 { close(lockDescriptor) } }
 
-    /// The previous, interrupted run's result in the staging folder (for `--resume`), if any.
-    public var partialPath: String? { Paths.exists(path) ? path : nil }
+    /// Runs `write` on ``path`` and ``commit()``s what it wrote; after an error the staged result is
+    /// discarded (``discard(keepingPartial:)`` with what `keepingPartialOnFailure` answers) and the
+    /// error rethrown.
+    public func write<Result>(keepingPartialOnFailure keep: () -> Bool = { false },
+                              _ write: (_ path: String) throws -> Result) throws -> Result {
+        do {
+            let result = try write(path)
+            try commit()
+            return result
+        } catch {
+            discard(keepingPartial: keep())
+            throw error
+        }
+    }
 
     /// Renames the staged result into place (replacing an old OUT, which is removed afterwards) and
     /// removes the staging folder. Between the two renames OUT briefly does not exist; a kill there
@@ -133,16 +145,6 @@ public final class StagedOutput {
     private func isSymlink(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
-    }
-
-    /// `mkdir -p`, with the failing call's errno in the error.
-    static func createDirectory(_ path: String) throws {
-        if Paths.isDirectory(path) { return }
-        let parent = Paths.directory(of: path)
-        if !parent.isEmpty, parent != path { try createDirectory(parent) }
-        guard mkdir(path, 0o755) == 0 || (errno == EEXIST && Paths.isDirectory(path)) else {
-            throw FileError.system(path: path, action: "create the directory", errno: errno)
-        }
     }
 
     static func remove(_ path: String) throws {
