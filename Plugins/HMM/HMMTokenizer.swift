@@ -34,6 +34,7 @@ public struct HMMTokenizer: OpenVocabularyTokenizer {
         self.index = index
         self.scalarIndex = scalarIndex
         vocabularySize = symbols.count
+        spelling = SpellingModel(spellings: symbols.filter { $0 != Self.unknownSymbol })
         mode = characters ? .characters : .words
     }
 
@@ -49,6 +50,7 @@ public struct HMMTokenizer: OpenVocabularyTokenizer {
         index = [:]
         scalarIndex = [:]
         self.vocabularySize = vocabularySize
+        spelling = SpellingModel(spellings: [String]())
         mode = .ids
     }
 
@@ -63,36 +65,20 @@ public struct HMMTokenizer: OpenVocabularyTokenizer {
 
     /// The ids of `text`, and the symbols (characters or words) that became ``unknownSymbol``.
     public func encodeMarkingUnknown(_ text: String) throws -> (ids: [Int], unknown: [String?]) {
-        var result: (ids: [Int], unknown: [String?]) = ([], [])
-        func append(_ known: Int?, _ symbol: @autoclosure () -> String, position: Int) throws {
-            if let known {
-                result.ids.append(known)
-                result.unknown.append(nil)
-            } else if let unknownID {
-                result.ids.append(unknownID)
-                result.unknown.append(symbol())
-            } else {
-                throw HMMError.unknownSymbol(symbol(), position: position)
-            }
-        }
+        let refuse = { (symbol: String, position: Int) in HMMError.unknownSymbol(symbol, position: position) }
         switch mode {
         case .ids: throw HMMError.noVocabulary
         case .characters:
-            result.ids.reserveCapacity(text.utf8.count)
-            result.unknown.reserveCapacity(text.utf8.count)
-            for (position, scalar) in text.unicodeScalars.enumerated() {
-                try append(scalarIndex[scalar.value], String(Character(scalar)), position: position)
-            }
+            return try markingUnknown(text.unicodeScalars, capacity: text.utf8.count, id: { scalarIndex[$0.value] },
+                                      spelled: { String(Character($0)) }, refuse: refuse)
         case .words:
-            for (position, word) in text.split(whereSeparator: \.isWhitespace).enumerated() {
-                try append(index[String(word)], String(word), position: position)
-            }
+            return try markingUnknown(text.split(whereSeparator: \.isWhitespace), id: { index[String($0)] }, spelled: { String($0) },
+                                      refuse: refuse)
         }
-        return result
     }
 
     /// The spelling model of the symbols other than ``unknownSymbol``.
-    public var spelling: SpellingModel { SpellingModel(spellings: (symbols ?? []).filter { $0 != Self.unknownSymbol }) }
+    public let spelling: SpellingModel
 
     public func decode(_ ids: [Int]) -> String {
         let tokens = ids.compactMap(token(for:))

@@ -12,7 +12,8 @@ public struct LSTMTokenizer: OpenVocabularyTokenizer {
     public let characters: Bool
     public let vocabularySize: Int
     private let ids: [String: Int]
-    private let spellingModel: SpellingModel
+    /// The spelling model of the symbols other than `<unk>`, `<bos>`, `<s>`, `<eos>`.
+    public let spelling: SpellingModel
 
     public init(symbols: [String]?, vocabularySize: Int, characters: Bool? = nil) {
         self.symbols = symbols
@@ -21,7 +22,7 @@ public struct LSTMTokenizer: OpenVocabularyTokenizer {
         var ids: [String: Int] = [:]
         for (id, symbol) in (symbols ?? []).enumerated() where ids[symbol] == nil { ids[symbol] = id }
         self.ids = ids
-        spellingModel = SpellingModel(spellings: (symbols ?? []).filter { !["<unk>", "<bos>", "<s>", "<eos>"].contains($0) })
+        spelling = SpellingModel(spellings: (symbols ?? []).filter { !["<unk>", "<bos>", "<s>", "<eos>"].contains($0) })
     }
 
     /// Reads `path` (a JSON list of strings) for a model of `vocabularySize` ids; `tokenization`
@@ -55,26 +56,11 @@ public struct LSTMTokenizer: OpenVocabularyTokenizer {
     public func encodeMarkingUnknown(_ text: String) throws -> (ids: [Int], unknown: [String?]) {
         guard symbols != nil else { throw LSTMError.noVocabulary }
         let pieces = characters ? text.map { String($0) } : text.split(whereSeparator: \.isWhitespace).map(String.init)
-        var result: (ids: [Int], unknown: [String?]) = ([], [])
-        for piece in pieces {
-            if let id = ids[piece] {
-                result.ids.append(id)
-                result.unknown.append(nil)
-            } else if let unknownID {
-                result.ids.append(unknownID)
-                result.unknown.append(piece)
-            } else {
-                throw LSTMError.unknownSymbol(piece)
-            }
-        }
-        return result
+        return try markingUnknown(pieces, id: { ids[$0] }, spelled: { $0 }, refuse: { piece, _ in LSTMError.unknownSymbol(piece) })
     }
 
     /// The id of `<unk>`, when the vocabulary has it.
     public var unknownID: Int? { ids["<unk>"] }
-
-    /// The spelling model of the symbols other than `<unk>`, `<bos>`, `<s>`, `<eos>`.
-    public var spelling: SpellingModel { spellingModel }
 
     public func decode(_ ids: [Int]) -> String {
         ids.compactMap(token(for:)).joined(separator: characters ? "" : " ")

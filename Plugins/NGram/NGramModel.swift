@@ -79,13 +79,9 @@ public final class NGramModel: LanguageModel, Generating, @unchecked Sendable {
 
     /// The byte unigram spelling model of the vocabulary's words (`<s>`, `</s>`, `<unk>` left out).
     static func spellingModel(_ vocabulary: Vocabulary) -> SpellingModel {
-        var counts = [Int](repeating: 0, count: 257)
         let specials = Set([vocabulary.unknownID, vocabulary.beginID, vocabulary.endID])
-        for id in 0..<vocabulary.count where !specials.contains(id) {
-            vocabulary.withWordBytes(id) { for byte in $0 { counts[Int(byte)] += 1 } }
-            counts[SpellingModel.end] += 1
-        }
-        return SpellingModel(counts: counts)
+        return SpellingModel(byteSpellings: (0..<vocabulary.count).lazy.filter { !specials.contains($0) }
+            .map { id in vocabulary.withWordBytes(id) { Array($0) } })
     }
 
     /// Opens an ARPA file (`.arpa` or gzip).

@@ -19,9 +19,14 @@ public struct SpellingModel: Sendable, Equatable {
 
     /// Estimates the model from `spellings` (the vocabulary's words, special tokens left out).
     public init<S: Sequence>(spellings: S) where S.Element: StringProtocol {
+        self.init(byteSpellings: spellings.lazy.map(\.utf8))
+    }
+
+    /// Estimates the model from spellings given as UTF-8 bytes.
+    public init<S: Sequence>(byteSpellings: S) where S.Element: Sequence<UInt8> {
         var counts = [Int](repeating: 0, count: 257)
-        for word in spellings {
-            for byte in word.utf8 { counts[Int(byte)] += 1 }
+        for word in byteSpellings {
+            for byte in word { counts[Int(byte)] += 1 }
             counts[Self.end] += 1
         }
         self.init(counts: counts)
@@ -56,4 +61,29 @@ public protocol OpenVocabularyTokenizer: Tokenizer {
     func encodeMarkingUnknown(_ text: String) throws -> (ids: [Int], unknown: [String?])
     /// The spelling model estimated from this vocabulary's symbols (special tokens left out).
     var spelling: SpellingModel { get }
+}
+
+extension OpenVocabularyTokenizer {
+    /// ``encodeMarkingUnknown(_:)`` for a text already cut into `pieces` (characters or words): each
+    /// piece's `id`, else ``unknownID`` with the piece (as `spelled` spells it) marked unknown, else
+    /// the error `refuse(spelled piece, position)` for a vocabulary without an unknown token.
+    public func markingUnknown<Pieces: Sequence>(_ pieces: Pieces, capacity: Int = 0, id: (Pieces.Element) -> Int?,
+                                                 spelled: (Pieces.Element) -> String,
+                                                 refuse: (String, Int) -> any Error) throws -> (ids: [Int], unknown: [String?]) {
+        var result: (ids: [Int], unknown: [String?]) = ([], [])
+        result.ids.reserveCapacity(capacity)
+        result.unknown.reserveCapacity(capacity)
+        for (position, piece) in pieces.enumerated() {
+            if let known = id(piece) {
+                result.ids.append(known)
+                result.unknown.append(nil)
+            } else if let unknownID {
+                result.ids.append(unknownID)
+                result.unknown.append(spelled(piece))
+            } else {
+                throw refuse(spelled(piece), position)
+            }
+        }
+        return result
+    }
 }

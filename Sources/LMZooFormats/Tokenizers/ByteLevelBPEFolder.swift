@@ -25,10 +25,11 @@ public enum ByteLevelBPEFolder {
         for (name, bytes) in files(tokenizer) { try AtomicFileWriter.write(bytes, to: Paths.join(directory, name)) }
     }
 
-    /// The contents of those two files.
+    /// The contents of those two files, as Hugging Face's GPT-2 tokenizer files: `vocab.json`
+    /// (`{token: id}`) and `merges.txt` (`#version: 0.2`, then one merge a line).
     public static func files(_ tokenizer: ByteLevelBPETokenizer) -> [(name: String, bytes: [UInt8])] {
         let vocabulary = JSONValue.object(JSONObject(tokenizer.tokens.enumerated().map { ($1, JSONValue.int($0)) }))
-        return [("vocab.json", Array((vocabulary.compactText + "\n").utf8)),
+        return [("vocab.json", Array((vocabulary.prettyText + "\n").utf8)),
                 ("merges.txt", Array(("#version: 0.2\n" + tokenizer.merges.map { $0 + "\n" }.joined()).utf8))]
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooFormats
 
 /// `lmzoo train gpt2 --corpus F --out DIR`: a byte-level BPE vocabulary learnt from the corpus and a
 /// small GPT-2 trained from scratch, written as a Hugging Face GPT-2 directory (`config.json`
@@ -27,10 +28,9 @@ public enum GPTRecipe {
         let (trainer, loss) = try TrainerOptions.runOrResume(model: model, options: options, request: request, windows: windows, progress: progress)
         let seconds = Date().timeIntervalSince(started)
 
-        let files = ByteLevelBPETrainer.files(tokens: tokens, merges: merges)
         try TrainedModelDirectory.write(request.out, tensors: try model.parameters.tensorStore(),
-                                 config: sizes.config(bos: tokenizer.bosID, eos: tokenizer.eosID), json: [("vocab.json", files.vocabJSON)])
-        try AtomicFileWriter.write(Array(files.mergesText.utf8), to: Paths.join(request.out, "merges.txt"))
+                                        config: sizes.config(bos: tokenizer.bosID, eos: tokenizer.eosID))
+        try ByteLevelBPEFolder.write(tokenizer, to: request.out)
         let fields = JSONObject([
             ("architecture", .string("gpt2")), ("vocab_size", .int(sizes.vocabulary)), ("n_embd", .int(sizes.channels)),
             ("n_layer", .int(sizes.layers)), ("n_head", .int(sizes.heads)), ("n_positions", .int(sizes.positions)),

@@ -62,11 +62,4 @@ public enum ByteLevelBPETrainer {
         tokens.append(endOfText)
         return (tokens, merges)
     }
-
-    /// `vocab.json` (`{token: id}`) and `merges.txt` (`#version: 0.2` then one merge a line), as
-    /// Hugging Face's GPT-2 tokenizer files.
-    public static func files(tokens: [String], merges: [String]) -> (vocabJSON: JSONValue, mergesText: String) {
-        let vocab = JSONValue.object(JSONObject(tokens.enumerated().map { ($1, JSONValue.int($0)) }))
-        return (vocab, "#version: 0.2\n" + merges.map { $0 + "\n" }.joined())
-    }
 }
