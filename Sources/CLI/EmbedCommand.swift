@@ -22,7 +22,7 @@ struct EmbedCommand: ParsableCommand, OptionChecking {
         var sentences = text
         if let file {
             let nothing = "nothing to embed"
-            let lines = try TextFile.read(file, refusingEmpty: nothing).text.split(whereSeparator: \.isNewline)
+            let lines = try TextFile.read(file).text.split(whereSeparator: \.isNewline)
             let found = lines.map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
             guard !found.isEmpty else { throw LocatedError(path: file, TextFileError.empty(nothing)) }
             sentences += found

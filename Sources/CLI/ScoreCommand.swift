@@ -68,6 +68,6 @@ struct ScoreCommand: ParsableCommand, OptionChecking {
         if let text { return .text(text) }
         if let ids { return .ids(try IDList.parse(ids, source: "--ids")) }
         if let idsFile { return .ids(try IDList.read(file: idsFile)) }
-        return .text(try CorpusText.read(file!))
+        return .text(try TextFile.read(file!).text)
     }
 }

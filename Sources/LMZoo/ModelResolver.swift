@@ -50,9 +50,9 @@ public enum ModelResolver {
     }
 
     /// The catalog card in `folder`, when it is a directory whose `model.json` is one (the catalog's
-    /// folders, and the folders `train` and `distill` write, whose files are then verified on every
-    /// load). A `model.json` that is not a valid card (e.g. its name differs from a renamed folder's)
-    /// leaves the folder a plain model directory.
+    /// folders, copies of them under any name, and the folders `train` and `distill` write: their files
+    /// are then verified on every load). A `model.json` that is not a valid card leaves the folder a
+    /// plain model directory.
     private static func card(inFolder folder: String) -> CatalogEntry? {
         guard Paths.isDirectory(folder), Paths.exists(Paths.join(folder, "model.json")) else { return nil }
         return try? CatalogEntry.card(inDirectory: folder)

@@ -23,6 +23,14 @@ import Glibc
         return files
     }
 
+    /// A scratch folder holding `corpus.txt` and a copy of the catalog model `model` called `name`.
+    func scratch(_ label: String, copying model: String, as name: String) throws -> (scratch: String, copy: String) {
+        let scratch = try Fixtures.scratchDirectory(label)
+        try Self.corpus.write(toFile: scratch + "/corpus.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: Self.models + "/" + model, toPath: scratch + "/" + name)
+        return (scratch, scratch + "/" + name)
+    }
+
     func names(_ folder: String) -> Set<String> { Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []) }
 
     @Test func trainNgramRefusesToWriteOverItsCorpus() throws {
@@ -44,11 +52,8 @@ import Glibc
     }
 
     @Test func trainHMMReplacesAnExistingModelFolderOnlyWithForceAndThenWhole() throws {
-        let scratch = try Fixtures.scratchDirectory("replace")
+        let (scratch, copy) = try scratch("replace", copying: "fortunes-gpt2", as: "copy-of-gpt2")
         defer { Fixtures.removeScratch(scratch) }
-        try Self.corpus.write(toFile: scratch + "/corpus.txt", atomically: true, encoding: .utf8)
-        let copy = scratch + "/copy-of-gpt2"
-        try FileManager.default.copyItem(atPath: Self.models + "/fortunes-gpt2", toPath: copy)
         let before = try snapshot(copy)
         let arguments = ["train", "hmm", "--corpus", scratch + "/corpus.txt", "--out", copy + "/", "--states", "2", "--iterations", "1"]
         let refused = try lmzoo(arguments)
@@ -128,11 +133,8 @@ import Glibc
     }
 
     @Test func distillRefusesToWriteOverItsTeacher() throws {
-        let scratch = try Fixtures.scratchDirectory("teacher")
+        let (scratch, teacher) = try scratch("teacher", copying: "fortunes-gpt2", as: "teacher")
         defer { Fixtures.removeScratch(scratch) }
-        try Self.corpus.write(toFile: scratch + "/corpus.txt", atomically: true, encoding: .utf8)
-        let teacher = scratch + "/teacher"
-        try FileManager.default.copyItem(atPath: Self.models + "/fortunes-gpt2", toPath: teacher)
         let before = try snapshot(teacher)
         for (out, message) in [(teacher, "output is the same file as the input"), (scratch, "holds the input")] {
             let result = try lmzoo(["distill", "--teacher", teacher, "--student-arch", "ngram", "--corpus", scratch + "/corpus.txt",

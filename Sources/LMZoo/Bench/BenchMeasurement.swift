@@ -62,7 +62,7 @@ public enum BenchMeasurement {
 
     /// The corpus as UTF-8 text; a clear error when it is absent, not UTF-8 or empty.
     static func readCorpus(_ path: String) throws -> String {
-        let text = try CorpusText.read(path)
+        let text = try TextFile.read(path).text
         guard !text.isEmpty else { throw LocatedError(path: path, BenchError.emptyCorpus) }
         return text
     }
@@ -83,13 +83,6 @@ public enum BenchMeasurement {
     }
 }
 
-/// Reading a UTF-8 text file given on the command line (`score --file`, `bench --corpus`, `embed --file`).
-public enum CorpusText {
-    /// The file's text; a missing file or invalid UTF-8 is an error located at `path`.
-    public static func read(_ path: String) throws -> String {
-        try TextFile.read(path).text
-    }
-}
 
 /// The memory this process has used.
 public enum ProcessMemory {
