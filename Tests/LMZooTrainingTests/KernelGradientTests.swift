@@ -1,4 +1,5 @@
 import Foundation
+import LMZooCore
 import LMZooTraining
 import Testing
 

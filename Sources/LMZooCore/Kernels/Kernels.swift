@@ -2,7 +2,7 @@ import COpenBLAS
 import CKernels
 import Foundation
 
-/// Row-wise transformer math shared by the GPT and BERT plugins (`x` is row-major `(rows, dim)`).
+/// Row-wise transformer math shared by inference and training (`x` is row-major `(rows, dim)`).
 /// Elementwise work runs eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
 /// ``Attention``.
 public enum Kernels {
@@ -43,21 +43,15 @@ public enum Kernels {
         cblas_saxpy(Int32(count), 1, x, 1, y, 1)
     }
 
-    /// Layer normalisation over the last dimension, `torch.nn.LayerNorm` semantics (biased variance):
+    /// Layer normalisation over the last dimension (``LayerNormKernel``, no statistics saved):
     /// `(rows, dim) -> (rows, dim)`, `out = (x - mean) / sqrt(var + eps) * gamma + beta`. `out` may be `x`.
     public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, dim: Int, gamma: [Float], beta: [Float],
                                  epsilon: Float, into out: UnsafeMutablePointer<Float>) {
         precondition(gamma.count == dim && beta.count == dim, "layer norm parameters must have \(dim) values")
         gamma.withUnsafeBufferPointer { g in
             beta.withUnsafeBufferPointer { b in
-                for r in 0..<rows {
-                    let row = x + r * dim
-                    let mean = VectorMath.sum(row, count: dim) / Float(dim)
-                    let variance = VectorMath.sumOfSquaredDeviations(row, from: mean, count: dim) / Float(dim)
-                    let inverse = 1 / (variance + epsilon).squareRoot()
-                    let dst = out + r * dim
-                    for i in 0..<dim { dst[i] = (row[i] - mean) * inverse * g[i] + b[i] }
-                }
+                LayerNormKernel.forward(out: out, inp: x, weight: g.baseAddress!, bias: b.baseAddress!, rows: rows, width: dim,
+                                        epsilon: epsilon)
             }
         }
     }
@@ -97,9 +91,14 @@ public enum Kernels {
     /// In place: `log_softmax` of one row of `count` values.
     public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
-        let top = VectorMath.maximum(x, count: count)
-        let total = VectorMath.sumOfExp(x, shift: top, count: count)
-        let shift = top + Foundation.log(total)
+        let shift = logSumExp(x, count: count)
         VectorMath.map(x, count: count) { $0 - shift }
+    }
+
+    /// `log(sum(exp(x)))` of `count > 0` values, max-shifted: the normaliser of every log-softmax and
+    /// cross-entropy.
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let top = VectorMath.maximum(x, count: count)
+        return top + Foundation.log(VectorMath.sumOfExp(x, shift: top, count: count))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LMZooCore
 
 /// One `torch.nn.LSTM` layer over a window, from the zero state (gates i, f, g, o; `c' = f c + i g`,
 /// `h' = o tanh(c')`), forward and backward through time.
