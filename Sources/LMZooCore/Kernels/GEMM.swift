@@ -1,7 +1,7 @@
 import COpenBLAS
 
-/// Row-major `C = alpha * op(A) op(B) + beta * C` through `cblas_sgemm`, the one matrix product every
-/// kernel of the training engine uses. `op(A)` is `(m, k)`, `op(B)` is `(k, n)`, `C` is `(m, n)`.
+/// Row-major `C = alpha * op(A) op(B) + beta * C` through `cblas_sgemm`, the matrix product of the
+/// training kernels (``LinearKernel``, ``AttentionKernel``'s backward, the LSTM's). `op(A)` is `(m, k)`, `op(B)` is `(k, n)`, `C` is `(m, n)`.
 public enum GEMM {
     @inline(__always)
     public static func multiply(_ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int,
