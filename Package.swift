@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "COpenBLAS", "LMZooHMM", "LMZooNGram"]),
         .target(
             name: "LMZoo",
-            dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+            dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
         // `lmzoo serve`: the HTTP inference service (model pool, result cache, routes, metrics).
         .target(
             name: "LMZooServe",

@@ -16,6 +16,8 @@ public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistrib
 
     let network: TransformerNetwork
     private let cache: KVCache
+    /// The cached context's activation buffers (used under `lock`, like `cache`).
+    private let workspace = TransformerWorkspace()
     private var cachedIDs: [Int] = []
     private var lastLogits: [Float] = []
     private let lock = NSLock()
@@ -33,16 +35,17 @@ public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistrib
 
     /// Runs `ids` at positions `cache.count ..< cache.count + T` and appends their keys/values to
     /// `cache`; returns logits `(rows, V)` for the last or all new positions.
-    func forward(_ ids: [Int], cache: KVCache, output: Output) -> [Float] {
+    func forward(_ ids: [Int], cache: KVCache, workspace: TransformerWorkspace, output: Output) -> [Float] {
         let (T, C) = (ids.count, config.embeddingSize)
         precondition(T > 0 && cache.count + T <= config.contextLength, "positions beyond the context")
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: T * C)  // hidden states (T, C)
-        defer { x.deallocate() }
-        network.hiddenStates(PackedSequences(ids), cache: cache, into: x)
+        let x = workspace.buffer(.caller, count: T * C)  // hidden states (T, C)
+        network.hiddenStates(PackedSequences(ids), cache: cache, workspace: workspace, into: x)
         // logits = ln_f(x) · wteᵀ   (rows, C) -> (rows, V)
         let rows = output == .allRows ? T : 1
         var logits = [Float](repeating: 0, count: rows * config.vocabSize)
-        logits.withUnsafeMutableBufferPointer { network.logits(x + (T - rows) * C, rows: rows, into: $0.baseAddress!) }
+        logits.withUnsafeMutableBufferPointer {
+            network.logits(x + (T - rows) * C, rows: rows, workspace: workspace, into: $0.baseAddress!)
+        }
         return logits
     }
 
@@ -68,7 +71,7 @@ public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistrib
             cachedIDs = []
         }
         let fresh = Array(window[cachedIDs.count...])
-        lastLogits = forward(fresh, cache: cache, output: .lastRow)
+        lastLogits = forward(fresh, cache: cache, workspace: workspace, output: .lastRow)
         cachedIDs = window
         return lastLogits
     }
@@ -82,7 +85,7 @@ public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistrib
         guard ids.count <= config.contextLength else {
             throw GPTError.badConfig("\(ids.count) tokens exceed the context of \(config.contextLength)")
         }
-        var rows = forward(ids, cache: network.makeCache(capacity: ids.count), output: .allRows)
+        var rows = forward(ids, cache: network.makeCache(capacity: ids.count), workspace: TransformerWorkspace(), output: .allRows)
         let V = config.vocabSize
         rows.withUnsafeMutableBufferPointer { buffer in
             Kernels.parallelChunks(ids.count, minimumChunk: 4) { a, b in

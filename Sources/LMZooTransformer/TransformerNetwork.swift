@@ -26,6 +26,16 @@ public struct PackedSequences: Sendable {
         lengths.append(sequence.count)
     }
 
+    /// Calls `body(index, firstRow, length)` for each sequence in order.
+    @inline(__always)
+    func forEachSequence(_ body: (Int, Int, Int) -> Void) {
+        var offset = 0
+        for (index, length) in lengths.enumerated() {
+            body(index, offset, length)
+            offset += length
+        }
+    }
+
     /// First row of each sequence.
     public var offsets: [Int] {
         var offsets: [Int] = [], total = 0
@@ -60,32 +70,35 @@ public final class TransformerNetwork: @unchecked Sendable {
 
     /// The last hidden states `(N, C)` of `batch` into `hidden` (before a pre-norm family's final norm).
     /// With a `cache` (decoders), `batch` is one sequence at positions `cache.count ..< cache.count + N`,
-    /// whose keys and values are appended to the cache.
-    public func hiddenStates(_ batch: PackedSequences, cache: KVCache? = nil, into x: UnsafeMutablePointer<Float>) {
+    /// whose keys and values are appended to the cache. Activations live in `workspace` (a temporary
+    /// one when nil): decoding with one workspace allocates nothing per token.
+    public func hiddenStates(_ batch: PackedSequences, cache: KVCache? = nil, workspace: TransformerWorkspace? = nil,
+                             into x: UnsafeMutablePointer<Float>) {
         let d = description, N = batch.ids.count, C = d.width, W = d.queryKeyValueWidth, I = d.inner
         guard N > 0 else { return }
         let start = cache?.count ?? 0
         precondition(cache == nil || batch.lengths.count == 1, "a KV cache runs one sequence")
-        precondition(start + (batch.lengths.max() ?? 0) <= d.contextLength, "positions beyond the context")
         let longest = batch.lengths.max() ?? 0
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: N * C)
-        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: N * W)
-        let attended = UnsafeMutablePointer<Float>.allocate(capacity: N * C)
-        let mlp = UnsafeMutablePointer<Float>.allocate(capacity: N * d.upWidth)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Attention.scratchCount(queryCount: longest, keyCount: start + longest))
-        defer { for p in [h, qkv, attended, mlp, scratch] { p.deallocate() } }
-        let offsets = batch.offsets
-        var positions = [Int](repeating: 0, count: N)
-        for (b, length) in batch.lengths.enumerated() { for t in 0..<length { positions[offsets[b] + t] = start + t } }
+        precondition(start + longest <= d.contextLength, "positions beyond the context")
+        // h (N, C) | qkv (N, W) | attended (N, C) | mlp (N, upWidth) | attention scores
+        let scoreCount = Attention.scratchCount(queryCount: longest, keyCount: start + longest)
+        let space = workspace ?? TransformerWorkspace()
+        defer { withExtendedLifetime(space) {} }
+        let buffer = space.buffer(.layers, count: N * (2 * C + W + d.upWidth) + scoreCount)
+        let h = buffer, qkv = h + N * C, attended = qkv + N * W, mlp = attended + N * C, scratch = mlp + N * d.upWidth
 
-        embed(batch, positions: positions, into: x)
+        embed(batch, start: start, into: x)
         let post = d.normalization.placement == .post
         for (index, layer) in weights.layers.enumerated() {
             // attention: pre: x += o(attn(norm(x)));  post: x = norm(x + o(attn(x)))
             let input = post ? UnsafePointer(x) : norm(layer.attentionNorm, x, rows: N, into: h)
             layer.queryKeyValue.apply(input, rows: N, into: qkv)  // (N, C) -> (N, W) = [q | k | v]
-            if let rotary { PositionLayer.rotate(rotary, d, qkv, rows: N) { positions[$0] } }
-            attend(qkv, batch: batch, offsets: offsets, layer: index, cache: cache, into: attended, scratch: scratch)
+            if let rotary {
+                batch.forEachSequence { _, offset, length in
+                    PositionLayer.rotate(rotary, d, qkv + offset * W, rows: length) { start + $0 }
+                }
+            }
+            attend(qkv, batch: batch, layer: index, cache: cache, into: attended, scratch: scratch)
             layer.attentionOutput.apply(attended, rows: N, into: h)  // (N, C) -> (N, C)
             Kernels.add(h, into: x, count: N * C)
             if post { _ = norm(layer.attentionNorm, x, rows: N, into: x) }
@@ -102,19 +115,19 @@ public final class TransformerNetwork: @unchecked Sendable {
 
     /// Logits `(rows, V)` of hidden states `(rows, C)`: the final norm (pre-norm families), the head's
     /// transform when the family has one, then the head. `hidden` is not modified.
-    public func logits(_ hidden: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+    public func logits(_ hidden: UnsafePointer<Float>, rows: Int, workspace: TransformerWorkspace? = nil,
+                       into out: UnsafeMutablePointer<Float>) {
         guard let head = weights.head, rows > 0 else { return }
         let C = description.width
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * C)
-        defer { h.deallocate() }
+        let space = workspace ?? TransformerWorkspace()
+        defer { withExtendedLifetime(space) {} }
+        let h = space.buffer(.head, count: 2 * rows * C), t = h + rows * C
         if let final = weights.finalNorm {
             _ = norm(final, hidden, rows: rows, into: h)
         } else {
             h.update(from: hidden, count: rows * C)
         }
         if case let (dense, transformNorm)? = weights.headTransform {
-            let t = UnsafeMutablePointer<Float>.allocate(capacity: rows * C)
-            defer { t.deallocate() }
             dense.apply(h, rows: rows, into: t)  // (rows, C) -> (rows, C)
             ActivationLayer.forward(description.activation, t, rows: rows, inner: C, into: t)
             _ = norm(transformNorm, t, rows: rows, into: h)
@@ -123,14 +136,16 @@ public final class TransformerNetwork: @unchecked Sendable {
     }
 
     /// token + learned position + token-type embeddings, then the embedding norm -> `(N, C)`.
-    private func embed(_ batch: PackedSequences, positions: [Int], into x: UnsafeMutablePointer<Float>) {
+    private func embed(_ batch: PackedSequences, start: Int, into x: UnsafeMutablePointer<Float>) {
         let C = description.width
-        for n in 0..<batch.ids.count {
-            let row = x + n * C
-            weights.tokenEmbedding.copyRow(batch.ids[n], into: row)
-            if let table = weights.positionEmbedding { Kernels.add(table.values + positions[n] * C, into: row, count: C) }
-            if let types = weights.tokenTypeEmbedding {
-                Kernels.add(types.values + (batch.typeIDs.isEmpty ? 0 : batch.typeIDs[n]) * C, into: row, count: C)
+        batch.forEachSequence { _, offset, length in
+            for t in 0..<length {
+                let n = offset + t, row = x + n * C
+                weights.tokenEmbedding.copyRow(batch.ids[n], into: row)
+                if let table = weights.positionEmbedding { Kernels.add(table.values + (start + t) * C, into: row, count: C) }
+                if let types = weights.tokenTypeEmbedding {
+                    Kernels.add(types.values + (batch.typeIDs.isEmpty ? 0 : batch.typeIDs[n]) * C, into: row, count: C)
+                }
             }
         }
         if let embeddingNorm = weights.embeddingNorm { _ = norm(embeddingNorm, x, rows: batch.ids.count, into: x) }
@@ -138,7 +153,7 @@ public final class TransformerNetwork: @unchecked Sendable {
 
     /// Scaled dot-product attention of each sequence's queries over its keys (or the cache's), heads
     /// concatenated into `out` `(N, C)`.
-    private func attend(_ qkv: UnsafeMutablePointer<Float>, batch: PackedSequences, offsets: [Int], layer: Int, cache: KVCache?,
+    private func attend(_ qkv: UnsafeMutablePointer<Float>, batch: PackedSequences, layer: Int, cache: KVCache?,
                         into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let d = description, C = d.width, W = d.queryKeyValueWidth, KV = d.keyValueWidth
         let a = d.attention
@@ -151,12 +166,12 @@ public final class TransformerNetwork: @unchecked Sendable {
                                 mask: a.causal ? .causal(offset: start) : .none, into: out, outStride: C, scratch: scratch)
             return
         }
-        for (b, length) in batch.lengths.enumerated() {
-            let row = qkv + offsets[b] * W
+        batch.forEachSequence { _, offset, length in
+            let row = qkv + offset * W
             Attention.multiHead(queries: row, queryStride: W, queryCount: length, keys: row + C, values: row + C + KV,
                                 keyValueStride: W, keyCount: length, heads: a.heads, keyValueHeads: a.keyValueHeads,
                                 headDim: d.headDim, mask: a.causal ? .causal(offset: 0) : .none,
-                                into: out + offsets[b] * C, outStride: C, scratch: scratch)
+                                into: out + offset * C, outStride: C, scratch: scratch)
         }
     }
 
@@ -167,5 +182,34 @@ public final class TransformerNetwork: @unchecked Sendable {
         NormLayer.forward(description.normalization, x, rows: rows, width: description.width, weight: weights.weight.values,
                           bias: weights.bias?.values, into: out)
         return UnsafePointer(out)
+    }
+}
+
+/// Reusable activation buffers of ``TransformerNetwork``'s passes, grown on demand: a decoder keeps one
+/// beside its KV cache, so a decode step allocates nothing. Not for concurrent passes.
+public final class TransformerWorkspace: @unchecked Sendable {
+    /// Which pass a buffer serves (each has its own).
+    public enum Slot: Int, CaseIterable, Sendable {
+        /// The blocks' activations.
+        case layers
+        /// The head's input and transform.
+        case head
+        /// The caller's (e.g. the hidden states handed to ``TransformerNetwork/hiddenStates(_:cache:workspace:into:)``).
+        case caller
+    }
+
+    private var buffers: [(pointer: UnsafeMutablePointer<Float>, count: Int)?] = Array(repeating: nil, count: Slot.allCases.count)
+
+    public init() {}
+
+    deinit { for case let (pointer, _)? in buffers { pointer.deallocate() } }
+
+    /// At least `count` floats for `slot` (contents left from earlier use), reallocated only to grow.
+    public func buffer(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float> {
+        if let (pointer, capacity) = buffers[slot.rawValue], capacity >= count { return pointer }
+        buffers[slot.rawValue]?.pointer.deallocate()
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+        buffers[slot.rawValue] = (pointer, max(1, count))
+        return pointer
     }
 }
