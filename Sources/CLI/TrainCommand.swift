@@ -9,13 +9,21 @@ struct TrainCommand: ParsableCommand {
         commandName: "train", abstract: "Estimate or train a model of an architecture on a corpus.",
         discussion: """
             Each architecture reads its own options (its plugin's list):
-            \(ArchitectureRegistry.shared.all.filter { $0.train != nil }.map { entry in
-                "\(entry.name): " + entry.trainOptions.filter { !TrainerOptions.requestOptions.contains($0) }.map { "--" + $0 }.joined(separator: ", ")
-            }.joined(separator: "\n"))
+            \(optionsByArchitecture)
             Gradient-training options
             --steps, --batch-size, --context, --learning-rate, --warmup, --weight-decay, --clip, --seed,
             --checkpoint-every N (OUT/checkpoint.safetensors), --resume.
             """)
+
+    /// One line per trainable architecture: its name (and aliases) and the options its plugin reads
+    /// besides the common gradient-training ones.
+    static var optionsByArchitecture: String {
+        ArchitectureRegistry.shared.all.filter { $0.train != nil }.map { entry in
+            let aliases = entry.aliases.isEmpty ? "" : " (alias \(entry.aliases.joined(separator: ", ")))"
+            let own = entry.trainOptions.filter { !TrainerOptions.requestOptions.contains($0) }.map { "--" + $0 }
+            return "\(entry.name)\(aliases): \(own.joined(separator: ", "))"
+        }.joined(separator: "\n")
+    }
 
     @Argument(help: "The architecture (\(ArchitectureRegistry.shared.names { $0.train != nil })).") var architecture: String
     @Option(help: "Training text (UTF-8).") var corpus: String
