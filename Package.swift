@@ -44,17 +44,18 @@ let package = Package(
         .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
         // The transformer engine: a family description + weights by role -> inference and training.
         .target(name: "LMZooTransformer", dependencies: ["LMZooCore"]),
+        // The training engine (gradients, optimizer, trainers, distillation); it knows no architecture:
+        // each plugin brings its own recipe and student factory (ArchitectureDescriptor's hooks).
+        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "COpenBLAS"]),
     ]
     + architecturePlugins.map { arch in
         // The n-gram plugin also links zlib (CZip) for `.arpa.gz`; the HMM plugin's Viterbi kernel is in CKernels.
-        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
                     + (arch == "HMM" ? ["CKernels"] : [])
                     + (["GPT", "BERT"].contains(arch) ? ["LMZooTransformer"] : []),
                 path: "Plugins/\(arch)")
     }
     + [
-        // The training engine (gradients, optimizer, trainers, distillation).
-        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "COpenBLAS", "LMZooHMM", "LMZooNGram"]),
         .target(
             name: "LMZoo",
             dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
@@ -74,14 +75,19 @@ let package = Package(
             name: "lmzoo-fuzz",
             dependencies: ["LMZooFormats"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
 
-        .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore"]),
+        // LayoutTests converts the built-ins' layouts, which their plugins register (LMZoo.registerBuiltins).
+        .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore", "LMZoo"]),
         // Fixtures live in Tests/Fixtures (made by the scripts beside them) and are found via #filePath.
         .target(name: "LMZooTestSupport", dependencies: ["LMZooFormats"], path: "Tests/LMZooTestSupport"),
-        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooServeTests", dependencies: ["LMZooServe", "LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooFuzzTests", dependencies: ["lmzoo-fuzz", "LMZooTestSupport"]),
-        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooTransformer", "LMZooLSTM", "LMZooHMM", "LMZoo", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooTransformer", "LMZoo", "LMZooTestSupport"]
+                    + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+        // An architecture defined in a test target, registered through the public API only, taking part
+        // in convert --layout, detection, GGUF export, model directories, train and distill.
+        .testTarget(name: "LMZooOutOfTreeTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
     ]
 )
