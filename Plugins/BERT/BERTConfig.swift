@@ -103,15 +103,18 @@ public struct BERTConfig: Codable, Equatable, Sendable {
     /// bidirectional attention), the masked-LM head's dense + activation + LayerNorm transform and its
     /// decoder tied to the word embedding with a bias of its own.
     var transformerDescription: TransformerDescription {
-        get throws {
-            TransformerDescription(
-                vocabulary: vocabSize, width: hiddenSize, layers: numHiddenLayers, inner: intermediateSize,
-                contextLength: maxPositionEmbeddings,
-                normalization: .init(kind: .layerNorm, epsilon: Float(layerNormEps), placement: .post, normalizesEmbeddings: true),
-                positions: .learned,
-                attention: .init(heads: numAttentionHeads, fusedQueryKeyValue: false, bias: true, causal: false),
-                activation: try activation, mlpBias: true, head: .init(tied: true, bias: true, transform: true),
-                tokenTypes: typeVocabSize)
-        }
+        get throws { transformerDescription(activation: try activation) }
+    }
+
+    /// ``transformerDescription`` with a given activation.
+    func transformerDescription(activation: TransformerDescription.Activation) -> TransformerDescription {
+        TransformerDescription(
+            vocabulary: vocabSize, width: hiddenSize, layers: numHiddenLayers, inner: intermediateSize,
+            contextLength: maxPositionEmbeddings,
+            normalization: .init(kind: .layerNorm, epsilon: Float(layerNormEps), placement: .post, normalizesEmbeddings: true),
+            positions: .learned,
+            attention: .init(heads: numAttentionHeads, fusedQueryKeyValue: false, bias: true, causal: false),
+            activation: activation, mlpBias: true, head: .init(tied: true, bias: true, transform: true),
+            tokenTypes: typeVocabSize)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import LMZooBERT
 import LMZooCore
 import LMZooFormats
+import LMZooGPT
 import LMZooTestSupport
 import LMZooTraining
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooTraining
 import LMZooTransformer
 
 /// BERT with its masked-LM head (Hugging Face `BertForMaskedLM`: word + position + token-type embeddings
@@ -77,18 +78,15 @@ public final class BERTTrainable: TrainableLanguageModel {
         engine = TrainableTransformer(description: Self.description(sizes), weights: Self.bind(parameters, sizes))
     }
 
-    /// BERT as the engine describes it (word + position + token-type embeddings and their LayerNorm,
-    /// post-LayerNorm eps 1e-12, bidirectional attention, erf GELU, the `cls.predictions` transform, a
-    /// decoder tied to the word embedding with its own bias, `[PAD]` as `padding_idx`).
+    /// BERT as the engine runs it (``BERTConfig/transformerDescription(activation:)`` of these sizes: erf
+    /// GELU, eps 1e-12, two token types), with `[PAD]` as the word embedding's `padding_idx`.
     static func description(_ sizes: Sizes) -> TransformerDescription {
-        TransformerDescription(
-            vocabulary: sizes.vocabulary, width: sizes.hidden, layers: sizes.layers, inner: sizes.intermediate,
-            contextLength: sizes.positions,
-            normalization: .init(kind: .layerNorm, epsilon: epsilon, placement: .post, normalizesEmbeddings: true),
-            positions: .learned,
-            attention: .init(heads: sizes.heads, fusedQueryKeyValue: false, bias: true, causal: false),
-            activation: .gelu(.erf), mlpBias: true, head: .init(tied: true, bias: true, transform: true),
-            tokenTypes: 2, paddingIndex: paddingID)
+        var description = BERTConfig(vocabSize: sizes.vocabulary, hiddenSize: sizes.hidden, numHiddenLayers: sizes.layers,
+                                     numAttentionHeads: sizes.heads, intermediateSize: sizes.intermediate,
+                                     maxPositionEmbeddings: sizes.positions, typeVocabSize: 2, layerNormEps: Double(epsilon))
+            .transformerDescription(activation: .gelu(.erf))
+        description.paddingIndex = paddingID
+        return description
     }
 
     /// The weight binder: `BertForMaskedLM` names -> the engine's roles. The query, key and value

@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooTraining
 import LMZooTransformer
 
 /// GPT-2 (pre-LayerNorm transformer, learned positions, tanh GELU, LM head tied to `wte`) as a
@@ -40,16 +41,12 @@ public final class GPTTrainable: TrainableLanguageModel {
                 (p + "mlp.c_proj.weight", { [4 * $0, $0] }), (p + "mlp.c_proj.bias", { [$0] })]
     }
 
-    /// GPT-2 as the engine describes it (pre-LayerNorm eps 1e-5, learned positions, fused `c_attn`,
-    /// causal, tanh GELU, tied head).
-    static func description(_ sizes: Sizes) -> TransformerDescription {
-        TransformerDescription(
-            vocabulary: sizes.vocabulary, width: sizes.channels, layers: sizes.layers, inner: 4 * sizes.channels,
-            contextLength: sizes.positions,
-            normalization: .init(kind: .layerNorm, epsilon: LayerNormKernel.epsilon, placement: .pre),
-            positions: .learned,
-            attention: .init(heads: sizes.heads, fusedQueryKeyValue: true, bias: true, causal: true),
-            activation: .gelu(.tanh), mlpBias: true, head: .init(tied: true))
+    /// The trainable model's hyper-parameters as the plugin's config (``GPTConfig/transformerDescription``
+    /// is what the engine runs, for inference and training alike).
+    static func config(_ sizes: Sizes) -> GPTConfig {
+        GPTConfig(vocabSize: sizes.vocabulary, contextLength: sizes.positions, embeddingSize: sizes.channels,
+                  layerCount: sizes.layers, headCount: sizes.heads, innerSize: 4 * sizes.channels,
+                  layerNormEpsilon: LayerNormKernel.epsilon, activation: "gelu_new")
     }
 
     /// GPT-2's initialisation: N(0, 0.02) weights, residual projections N(0, 0.02/sqrt(2L)), zero biases,
@@ -87,7 +84,7 @@ public final class GPTTrainable: TrainableLanguageModel {
             tokenEmbedding: wte, positionEmbedding: p.trainable("transformer.wpe.weight"), tokenTypeEmbedding: nil,
             embeddingNorm: nil, layers: layers, finalNorm: norm("transformer.ln_f"), headTransform: nil,
             head: TrainableLinear(weight: wte, bias: nil, layout: .outIn))
-        engine = TrainableTransformer(description: Self.description(sizes), weights: weights)
+        engine = TrainableTransformer(description: Self.config(sizes).transformerDescription, weights: weights)
     }
 
     public func forward(inputs: [Int], batch B: Int, steps T: Int) -> [Float] {
