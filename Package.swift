@@ -45,7 +45,9 @@ let package = Package(
     + architecturePlugins.map { arch in
         // The n-gram plugin also links zlib (CZip) for `.arpa.gz`; the HMM plugin's Viterbi kernel is in CKernels.
         .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
-                    + (arch == "HMM" ? ["CKernels"] : []),
+                    + (arch == "HMM" ? ["CKernels"] : [])
+                    // The LSTM's cell (forward and backward) is the training engine's LSTMCell.
+                    + (arch == "LSTM" ? ["LMZooTraining"] : []),
                 path: "Plugins/\(arch)")
     }
     + [

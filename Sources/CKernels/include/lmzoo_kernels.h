@@ -30,9 +30,31 @@ void lmz_decode_rows_q4_0(const void *weights, size_t row0, size_t rows, size_t 
 /// 1 when the AVX2+FMA+F16C paths are in use.
 int lmz_kernels_simd(void);
 
+// ---- elementwise math (activations.c: the one SIMD exp, and what is built on it) ---------------
+// exp is Cephes's expf (about 2 ulp); y may be x in every out-of-place function.
+
+/// y = exp(x):  (count) -> (count).
+void lmz_exp(const float *x, float *y, size_t count);
+
+/// y = 1 / (1 + exp(-x)):  (count) -> (count).
+void lmz_sigmoid(const float *x, float *y, size_t count);
+
+/// y = tanh(x) = 1 - 2 / (exp(2x) + 1) (absolute error about 1e-7):  (count) -> (count).
+void lmz_tanh(const float *x, float *y, size_t count);
+
 /// In place: GELU with the tanh approximation, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`
-/// (GPT-2's `gelu_new`); AVX2 + FMA when the CPU has them.
+/// (GPT-2's `gelu_new`).
 void lmz_gelu_tanh(float *x, size_t count);
+
+/// In place: exact GELU `0.5 x (1 + erf(x / sqrt 2))` (BERT), erf by Abramowitz & Stegun 7.1.26
+/// (|error| < 1.5e-7).
+void lmz_gelu_erf(float *x, size_t count);
+
+/// In place: softmax of one row, max-shifted.
+void lmz_softmax(float *x, size_t count);
+
+/// The largest of `count` values (-inf for none; NaN may or may not propagate).
+float lmz_max(const float *x, size_t count);
 
 /// `log(sum(exp(x)))` over `count` values, max-shifted (a log-softmax normaliser); -inf or NaN
 /// propagate as the maximum does.

@@ -62,6 +62,21 @@ public enum Kernels {
         }
     }
 
+    /// `y = exp(x)` over `count` values (CKernels' Cephes `expf`, AVX2 + FMA); `y` may be `x`.
+    public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_exp(x, y, count)
+    }
+
+    /// `y = 1 / (1 + exp(-x))` over `count` values (CKernels); `y` may be `x`.
+    public static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_sigmoid(x, y, count)
+    }
+
+    /// `y = tanh(x)` over `count` values (CKernels, `1 - 2 / (e^{2x} + 1)`, about 1e-7 absolute); `y` may be `x`.
+    public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_tanh(x, y, count)
+    }
+
     /// In place: GELU with the tanh approximation (`gelu_new`, GPT-2):
     /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
     public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
