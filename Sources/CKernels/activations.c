@@ -101,7 +101,7 @@ LMZ_AVX2 static inline __m256 erf8(__m256 x) {
     poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
     poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
     __m256 y = _mm256_fnmadd_ps(_mm256_mul_ps(poly, t), exp8(_mm256_mul_ps(_mm256_xor_ps(a, sign), a)), one);
-    return _mm256_or_ps(y, _mm256_and_ps(sign, x));  // odd: erf(-x) = -erf(x)
+    return _mm256_xor_ps(y, _mm256_and_ps(sign, x));  // odd: erf(-x) = -erf(x)
 }
 
 LMZ_AVX2 static inline __m256 gelu_tanh8(__m256 v) {
@@ -135,6 +135,7 @@ LMZ_AVX2 static inline __m256 exp_shifted8(__m256 x, __m256 shift) { return exp8
 MAP_AVX2(exp, exp8)
 MAP_AVX2(sigmoid, sigmoid8)
 MAP_AVX2(tanh, tanh8)
+MAP_AVX2(erf, erf8)
 MAP_AVX2(gelu_tanh, gelu_tanh8)
 MAP_AVX2(gelu_erf, gelu_erf8)
 
@@ -184,6 +185,7 @@ static int simd(void) { return 0; }
 MAP_SCALAR(exp, exp1)
 MAP_SCALAR(sigmoid, sigmoid1)
 MAP_SCALAR(tanh, tanh1)
+MAP_SCALAR(erf, erf1)
 MAP_SCALAR(gelu_tanh, gelu_tanh1)
 MAP_SCALAR(gelu_erf, gelu_erf1)
 
@@ -197,6 +199,7 @@ MAP_SCALAR(gelu_erf, gelu_erf1)
 void lmz_exp(const float *x, float *y, size_t count) { MAP(exp, x, y, count, 0); }
 void lmz_sigmoid(const float *x, float *y, size_t count) { MAP(sigmoid, x, y, count, 0); }
 void lmz_tanh(const float *x, float *y, size_t count) { MAP(tanh, x, y, count, 0); }
+void lmz_erf(const float *x, float *y, size_t count) { MAP(erf, x, y, count, 0); }
 void lmz_gelu_tanh(float *x, size_t count) { MAP(gelu_tanh, x, x, count, 0); }
 void lmz_gelu_erf(float *x, size_t count) { MAP(gelu_erf, x, x, count, 0); }
 
@@ -215,6 +218,8 @@ static float sum_exp(const float *x, size_t count, float top) {
     for (size_t i = 0; i < count; i++) sum += exp1(x[i] - top);
     return sum;
 }
+
+float lmz_sum_exp(const float *x, size_t count, float shift) { return sum_exp(x, count, shift); }
 
 float lmz_log_sum_exp(const float *x, size_t count) {
     float top = lmz_max(x, count);

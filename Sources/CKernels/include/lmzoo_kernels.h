@@ -42,6 +42,9 @@ void lmz_sigmoid(const float *x, float *y, size_t count);
 /// y = tanh(x) = 1 - 2 / (exp(2x) + 1) (absolute error about 1e-7):  (count) -> (count).
 void lmz_tanh(const float *x, float *y, size_t count);
 
+/// y = erf(x), Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7):  (count) -> (count).
+void lmz_erf(const float *x, float *y, size_t count);
+
 /// In place: GELU with the tanh approximation, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`
 /// (GPT-2's `gelu_new`).
 void lmz_gelu_tanh(float *x, size_t count);
@@ -55,6 +58,9 @@ void lmz_softmax(float *x, size_t count);
 
 /// The largest of `count` values (-inf for none; NaN may or may not propagate).
 float lmz_max(const float *x, size_t count);
+
+/// `sum(exp(x - shift))` over `count` values.
+float lmz_sum_exp(const float *x, size_t count, float shift);
 
 /// `log(sum(exp(x)))` over `count` values, max-shifted (a log-softmax normaliser); -inf or NaN
 /// propagate as the maximum does.

@@ -86,16 +86,12 @@ public enum Kernels {
     /// In place: exact GELU (`torch.nn.functional.gelu`, BERT): `0.5 x (1 + erf(x / sqrt 2))`
     /// (erf to about 1.5e-7 absolute).
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        VectorMath.map(x, count: count) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
+        lmz_gelu_erf(x, count)  // CKernels: AVX2 + FMA
     }
 
     /// In place: `softmax` of one row of `count` values (max-shifted).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        guard count > 0 else { return }
-        let top = VectorMath.maximum(x, count: count)
-        VectorMath.map(x, count: count) { VectorMath.exp($0 - top) }
-        let scale = 1 / VectorMath.sum(x, count: count)
-        cblas_sscal(Int32(count), scale, x, 1)
+        lmz_softmax(x, count)  // CKernels: max-shifted exp, AVX2 + FMA
     }
 
     /// For each of `rows` rows `(rows, count)`: adds `bias` `(count)` when given (in place, while the
