@@ -3,7 +3,8 @@ import CKernels
 import Foundation
 
 /// Row-wise transformer math shared by the GPT and BERT plugins (`x` is row-major `(rows, dim)`).
-/// Elementwise work runs eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
+/// Elementwise exp / sigmoid / tanh / GELU / softmax run in CKernels' AVX2 + FMA kernels (activations.c,
+/// their one home); reductions eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
 /// ``Attention``.
 public enum Kernels {
     /// Threads the compressed matvec and other row-split kernels use (default: the CPUs, at most
