@@ -41,18 +41,17 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "LMZooCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
+        // The training engine (gradients, optimizer, trainers, distillation); it knows no architecture:
+        // each plugin brings its own recipe and student factory (ArchitectureDescriptor's hooks).
+        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"]),
     ]
     + architecturePlugins.map { arch in
         // The n-gram plugin also links zlib (CZip) for `.arpa.gz`; the HMM plugin's Viterbi kernel is in CKernels.
-        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
-                    + (arch == "HMM" ? ["CKernels"] : [])
-                    // The LSTM's cell (forward and backward) is the training engine's LSTMCell.
-                    + (arch == "LSTM" ? ["LMZooTraining"] : []),
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
+                    + (arch == "HMM" ? ["CKernels"] : []),
                 path: "Plugins/\(arch)")
     }
     + [
-        // The training engine (gradients, optimizer, trainers, distillation).
-        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS", "LMZooHMM", "LMZooNGram"]),
         .target(
             name: "LMZoo",
             dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
@@ -72,14 +71,19 @@ let package = Package(
             name: "lmzoo-fuzz",
             dependencies: ["LMZooFormats"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
 
-        .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore"]),
+        // LayoutTests converts the built-ins' layouts, which their plugins register (LMZoo.registerBuiltins).
+        .testTarget(name: "LMZooCoreTests", dependencies: ["LMZooCore", "LMZoo"]),
         // Fixtures live in Tests/Fixtures (made by the scripts beside them) and are found via #filePath.
         .target(name: "LMZooTestSupport", dependencies: ["LMZooFormats"], path: "Tests/LMZooTestSupport"),
-        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooFormatsTests", dependencies: ["LMZooFormats", "LMZoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooCLITests", dependencies: ["LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooServeTests", dependencies: ["LMZooServe", "LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooFuzzTests", dependencies: ["lmzoo-fuzz", "LMZooTestSupport"]),
-        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooLSTM", "LMZooHMM", "LMZoo", "LMZooTestSupport"]),
+        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZoo", "LMZooTestSupport"]
+                    + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+        // An architecture defined in a test target, registered through the public API only, taking part
+        // in convert --layout, detection, GGUF export, model directories, train and distill.
+        .testTarget(name: "LMZooOutOfTreeTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
     ]
 )

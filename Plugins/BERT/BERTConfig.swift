@@ -68,19 +68,6 @@ public struct BERTConfig: Codable, Equatable, Sendable {
         try object.decode(BERTConfig.self) { BERTError.badConfig($0) }
     }
 
-    /// The sizes a GGUF file's `bert.*` metadata gives (vocabulary size from the token embedding).
-    static func fromGGUF(_ metadata: [String: String], vocabSize: Int) throws -> BERTConfig {
-        func int(_ key: String) throws -> Int {
-            guard let text = metadata["bert.\(key)"], let value = Int(text) else { throw BERTError.badConfig("GGUF metadata lacks bert.\(key)") }
-            return value
-        }
-        return BERTConfig(vocabSize: vocabSize, hiddenSize: try int("embedding_length"), numHiddenLayers: try int("block_count"),
-                          numAttentionHeads: try int("attention.head_count"), intermediateSize: try int("feed_forward_length"),
-                          maxPositionEmbeddings: try int("context_length"),
-                          typeVocabSize: Int(metadata["tokenizer.ggml.token_type_count"] ?? "") ?? 2,
-                          layerNormEps: Double(metadata["bert.attention.layer_norm_epsilon"] ?? "") ?? 1e-12)
-    }
-
     /// Throws ``BERTError/badConfig(_:)`` unless the sizes are positive and consistent.
     func validate() throws {
         for (key, value) in [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),

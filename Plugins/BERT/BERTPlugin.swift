@@ -1,5 +1,6 @@
 import LMZooCore
 import LMZooFormats
+import LMZooTraining
 
 /// The `bert` architecture plugin: BERT-family encoders (BERT, MiniLM, sentence-transformers models)
 /// from Hugging Face directories (safetensors or `.bin`, `bert.` prefix or none, old `gamma`/`beta`
@@ -8,7 +9,10 @@ public enum BERTPlugin {
     /// The registry entry.
     public static let descriptor = ArchitectureDescriptor(
         name: "bert", summary: "BERT-style encoder (embeddings, fill-mask, pseudo-log-likelihood)",
-        capabilities: [.tokenize, .predict, .score, .embed, .fillMask]
+        capabilities: [.tokenize, .predict, .score, .embed, .fillMask],
+        train: { try BERTRecipe.train($0, progress: $0.showProgress) },
+        trainOptions: ["vocab-size", "hidden-size", "layers", "heads"] + TrainerOptions.requestOptions,
+        layouts: BERTLayout.layouts, gguf: BERTGGUF.architecture
     ) { source in try load(source) }
 
     /// Builds a model: sizes from `config.json` (or GGUF metadata), weights by canonical names, the
@@ -22,7 +26,7 @@ public enum BERTPlugin {
             guard let word = tensors["embeddings.word_embeddings.weight"], word.shape.count == 2 else {
                 throw BERTError.missingTensor("embeddings.word_embeddings.weight", expected: "[V, C]")
             }
-            config = try BERTConfig.fromGGUF(source.tensors.metadata, vocabSize: word.shape[0])
+            config = try BERTConfig.fromGGUF(GGUFReader.keyValues(of: source.tensors) ?? [], vocabSize: word.shape[0])
         }
         try config.validate()
         let weights = try BERTWeights(tensors, config: config)

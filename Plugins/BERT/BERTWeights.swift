@@ -36,7 +36,7 @@ struct BERTWeights: @unchecked Sendable {
 
     /// Brings the names of `store` to canonical `BertModel` names (plus `cls.*` heads).
     static func canonicalize(_ store: TensorStore) throws -> TensorStore {
-        if LayoutConverter.detectLayout(store, architecture: "bert") == .gguf {
+        if BERTLayout.layouts.layout(of: store.names) == .gguf {
             var notes: [String] = []
             return try BERTLayout.gguf.apply(to: store, forward: false, notes: &notes)
         }

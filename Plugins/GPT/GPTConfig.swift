@@ -37,22 +37,6 @@ public struct GPTConfig: Equatable, Sendable {
                          activation: object[Key.activation]?.stringValue ?? "gelu_new")
     }
 
-    /// From GGUF metadata (`gpt2.context_length`, ...), text values as GGUFReader leaves them.
-    static func decode(ggufMetadata metadata: [String: String], vocabSize: Int) throws -> GPTConfig {
-        func int(_ key: String) throws -> Int {
-            guard let text = metadata["gpt2." + key], let value = Int(text), value > 0 else {
-                throw GPTError.badConfig("GGUF key 'gpt2.\(key)' is missing or not a positive integer")
-            }
-            return value
-        }
-        let embedding = try int("embedding_length")
-        return GPTConfig(vocabSize: vocabSize, contextLength: try int("context_length"), embeddingSize: embedding,
-                         layerCount: try int("block_count"), headCount: try int("attention.head_count"),
-                         innerSize: (try? int("feed_forward_length")) ?? 4 * embedding,
-                         layerNormEpsilon: metadata["gpt2.attention.layer_norm_epsilon"].flatMap(Float.init) ?? 1e-5,
-                         activation: "gelu_new")
-    }
-
     /// C / heads.
     public var headDim: Int { embeddingSize / headCount }
 

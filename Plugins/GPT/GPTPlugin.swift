@@ -1,5 +1,6 @@
 import LMZooCore
 import LMZooFormats
+import LMZooTraining
 
 /// The `gpt2` architecture plugin: GPT-2 from Hugging Face directories (safetensors, sharded,
 /// `pytorch_model.bin`; keys with or without `transformer.`), PyTorch state dicts and GGUF files
@@ -7,8 +8,12 @@ import LMZooFormats
 public enum GPTPlugin {
     /// The registry entry.
     public static let descriptor = ArchitectureDescriptor(
-        name: "gpt2", summary: "GPT-2-style decoder (Hugging Face, PyTorch, GGUF)",
-        capabilities: [.tokenize, .predict, .score, .generate]
+        name: "gpt2", aliases: ["gpt"], summary: "GPT-2-style decoder (Hugging Face, PyTorch, GGUF)",
+        capabilities: [.tokenize, .predict, .score, .generate],
+        train: { try GPTRecipe.train($0, progress: $0.showProgress) },
+        trainOptions: ["vocab-size", "embedding-size", "layers", "heads"] + TrainerOptions.requestOptions,
+        layouts: GPT2Layout.layouts, gguf: GPTGGUF.architecture,
+        distill: { try GradientDistillation.run($0, student: GPTStudent.factory) }
     ) { source in try load(source) }
 
     /// Builds a model from `source`. `precision` converts every weight matrix (nil keeps the stored
@@ -18,8 +23,8 @@ public enum GPTPlugin {
         var config: GPTConfig
         if let object = source.config {
             config = try GPTConfig.decode(object)
-        } else if source.tensors.metadata["general.architecture"] != nil {
-            config = try GPTConfig.decode(ggufMetadata: source.tensors.metadata, vocabSize: tokenizer.vocabularySize)
+        } else if let keyValues = GGUFReader.keyValues(of: source.tensors), keyValues[key: "general.architecture"] != nil {
+            config = try GPTConfig.decode(gguf: keyValues, vocabSize: tokenizer.vocabularySize)
         } else {
             throw GPTError.badConfig("no config.json beside the weights and no GGUF gpt2.* metadata")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LMZooCore
 import LMZooFormats
+import LMZooTraining
 
 /// The `hmm` architecture plugin: discrete hidden Markov language models, hmmlearn-exact.
 ///
@@ -13,6 +14,7 @@ public enum HMMPlugin {
         name: "hmm", summary: "discrete hidden Markov language model (hmmlearn-exact)",
         capabilities: [.tokenize, .predict, .score, .generate, .decode, .train],
         train: { try HMMTraining.run($0) }, trainOptions: ["states", "iterations", "tolerance", "seed"],
+        distill: { try HMMStudent.run($0) },
         load: { try HMMCheckpoint.load($0) })
 }
 

@@ -4,7 +4,7 @@ import LMZooCore
 /// (`encoder.weight`, `rnn.{weight,bias}_{ih,hh}_l{k}`, `decoder.{weight,bias}`; see ``LSTMLayout``).
 ///
 /// - Keras 3 names (`layers.<name>.vars.<i>`, `layers.<lstm>.cell.vars.{0,1,2}`) go through
-///   ``LayoutConverter`` (kernel^T, recurrent_kernel^T, bias -> b_ih with b_hh = 0).
+///   ``LSTMLayout/fromKeras(_:)`` (kernel^T, recurrent_kernel^T, bias -> b_ih with b_hh = 0).
 /// - PyTorch state dicts are recognised by structure, whatever their prefix: the recurrent module is
 ///   where `*weight_ih_l0` lives; the embedding is a 2-D `*.weight` `[V, E]` without a bias whose width
 ///   is the first layer's input; the decoder is a 2-D `*.weight` `[V, H]` with a `*.bias` `[V]`.
@@ -14,8 +14,7 @@ enum LSTMNames {
     /// `store` with canonical names (tensors are shared, not copied).
     static func canonicalize(_ store: TensorStore) throws -> TensorStore {
         if store.names.contains(where: { $0.hasPrefix("layers.") }) {
-            var notes: [String] = []
-            return try LayoutConverter.convert(store, architecture: "lstm", to: .torch, notes: &notes)
+            return try LSTMLayout.fromKeras(store)
         }
         if store["encoder.weight"] != nil, store["rnn.weight_ih_l0"] != nil { return store }
         guard let first = store.names.first(where: { $0.hasSuffix("weight_ih_l0") }) else {

@@ -1,6 +1,7 @@
 import Foundation
 import LMZooCore
 import LMZooFormats
+import LMZooTraining
 
 /// The `lstm` architecture plugin: PyTorch (`word_language_model` state dicts, any prefix) and Keras 3
 /// (`.keras`, `.weights.h5`) LSTM language models, run exactly (see ``LSTMModel``).
@@ -9,7 +10,11 @@ public enum LSTMPlugin {
     public static let descriptor = ArchitectureDescriptor(
         name: "lstm", summary: "LSTM language model (PyTorch / Keras layouts)",
         capabilities: [.tokenize, .predict, .score, .generate],
-        modelDirectory: { request in try LSTMModelDirectory.files(request) }
+        train: { try LSTMRecipe.train($0, progress: $0.showProgress) },
+        trainOptions: ["embedding-size", "hidden-size", "layers"] + TrainerOptions.requestOptions,
+        modelDirectory: { request in try LSTMModelDirectory.files(request) },
+        layouts: LSTMLayout.layouts,
+        distill: { try GradientDistillation.run($0, student: LSTMStudent.factory) }
     ) { source in try load(source) }
 
     /// Builds a model from a checkpoint: names are brought to the canonical PyTorch layout, sizes come

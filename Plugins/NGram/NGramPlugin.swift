@@ -1,6 +1,7 @@
 import Foundation
 import LMZooCore
 import LMZooFormats
+import LMZooTraining
 
 /// The `ngram` architecture plugin: ARPA back-off models (`.arpa`, `.arpa.gz`) scored exactly as
 /// KenLM, lmzoo's binary form (safetensors of the tables, ``NGramBinary``), and interpolated modified
@@ -15,6 +16,7 @@ public enum NGramPlugin {
         ownFileSuffixes: [".arpa", ".arpa.gz"],
         loadFile: { path in NGramDirectory.isModelDirectory(path) ? try NGramDirectory.load(path) : try NGramModel(arpaPath: path) },
         train: { request in try train(request) }, trainOptions: ["order", "discount-fallback", "prune"],
+        distill: { try NGramStudent.run($0) },
         load: { source in try load(source) })
 
     /// Checkpoint formats this plugin adds to `lmzoo convert` / `inspect` (registered by `LMZoo.registerBuiltins`).

@@ -12,7 +12,7 @@ struct ConvertCommand: ParsableCommand {
             OUT is written to a temporary file beside it and renamed into place: it is whole or untouched. \
             An existing OUT is replaced only with --force; OUT naming an input file (also through a symlink or hard link) is refused. \
             An OUT that is a directory (existing, or named with a trailing / or without an extension) receives a model \
-            directory: model.safetensors, config.json and companion files such as vocab.json (architectures: lstm), \
+            directory: model.safetensors, config.json and companion files such as vocab.json (architectures: \(ArchitectureRegistry.shared.names { $0.modelDirectory != nil })), \
             written whole beside it and renamed into place (--force replaces only an empty or model folder).
             """)
 
@@ -31,13 +31,13 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Re-map names and shapes to another ecosystem's convention (hf, torch, keras, gguf).")
     var layout: String?
 
-    @Option(help: "Architecture for --layout when the checkpoint does not name it (gpt2, bert, lstm).")
+    @Option(help: "Architecture for --layout when the checkpoint does not name it (\(ArchitectureRegistry.shared.names { $0.layouts != nil })).")
     var arch: String?
 
     @Option(help: "Tied tensors (one storage, two names): 'duplicate' writes each name, 'once' writes the bytes once and records the alias.")
     var shared: String = SharedTensorPolicy.duplicate.rawValue
 
-    @Flag(name: .customLong("drop-head"), help: "Leave out a head OUT's convention has no names for (BERT's masked-LM head in GGUF).")
+    @Flag(name: .customLong("drop-head"), help: "Leave out a head OUT's convention has no names for (a masked-LM head in GGUF).")
     var dropHead = false
 
     @Flag(help: "Replace OUT (or a model directory's files) if it already exists.")

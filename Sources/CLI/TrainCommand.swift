@@ -8,16 +8,24 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Estimate or train a model of an architecture on a corpus.",
         discussion: """
-            ngram: --order, --discount-fallback, --prune. hmm: --states, --iterations, --tolerance, --seed.
-            lstm (character level): --embedding-size, --hidden-size, --layers.
-            gpt2 (alias gpt; byte-level BPE learnt from the corpus): --vocab-size, --embedding-size (n_embd), --layers, --heads.
-            bert (masked LM; WordPiece vocabulary chosen from the corpus): --vocab-size, --hidden-size, --layers, --heads; --context = positions.
+            Each architecture reads its own options (its plugin's list):
+            \(optionsByArchitecture)
             Gradient-training options
             --steps, --batch-size, --context, --learning-rate, --warmup, --weight-decay, --clip, --seed,
             --checkpoint-every N (OUT/checkpoint.safetensors), --resume.
             """)
 
-    @Argument(help: "The architecture (ngram, hmm, ...).") var architecture: String
+    /// One line per trainable architecture: its name (and aliases) and the options its plugin reads
+    /// besides the common gradient-training ones.
+    static var optionsByArchitecture: String {
+        ArchitectureRegistry.shared.all.filter { $0.train != nil }.map { entry in
+            let aliases = entry.aliases.isEmpty ? "" : " (alias \(entry.aliases.joined(separator: ", ")))"
+            let own = entry.trainOptions.filter { !TrainerOptions.requestOptions.contains($0) }.map { "--" + $0 }
+            return "\(entry.name)\(aliases): \(own.joined(separator: ", "))"
+        }.joined(separator: "\n")
+    }
+
+    @Argument(help: "The architecture (\(ArchitectureRegistry.shared.names { $0.train != nil })).") var architecture: String
     @Option(help: "Training text (UTF-8).") var corpus: String
     @Option(help: "Where to write the model.") var out: String
     @Option(help: "n-gram order.") var order: Int?
@@ -76,7 +84,8 @@ struct TrainCommand: ParsableCommand {
         // OUT is written whole under a staging folder beside it, then renamed into place (--resume
         // replaces the OUT it continues; a checkpoint of an interrupted run waits in the staging folder).
         let target = try StagedOutput(destination: out, inputs: [corpus], replace: force || resume, keepPartial: resume)
-        let request = TrainingRequest(corpus: corpus, out: target.path, options: options, resumeFrom: resume ? resumeCheckpoint(target) : nil)
+        let request = TrainingRequest(corpus: corpus, out: target.path, options: options, resumeFrom: resume ? resumeCheckpoint(target) : nil,
+                                      showProgress: !quiet)
         var result = try target.write(keepingPartialOnFailure: { keepCheckpoint(of: target) }) { _ in try train(request) }
         let seconds = Date().timeIntervalSince(start)
         result["out"] = .string(out)
@@ -88,9 +97,8 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// The architecture's trainer: a gradient-training recipe, or the plugin's own estimator.
+    /// The architecture's trainer: its plugin's ``ArchitectureDescriptor/train`` hook.
     private func trainer() throws -> (TrainingRequest) throws -> JSONObject {
-        if let recipe = TrainingRecipes.recipe(named: architecture) { return { [quiet] in try recipe($0, !quiet) } }
         let descriptor: ArchitectureDescriptor
         do { descriptor = try ArchitectureRegistry.shared.descriptor(named: architecture) } catch { throw UsageError(String(describing: error)) }
         guard let train = descriptor.train else { throw TrainingRequestError.unsupported(architecture: architecture) }

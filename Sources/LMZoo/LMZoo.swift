@@ -12,11 +12,11 @@ public enum LMZoo {
     /// lmzoo's version (`lmzoo --version`).
     public static let version = "0.9.0"
 
-    /// The built-in architecture plugins, in `lmzoo list` order; those that LMZooTraining's recipes
-    /// train (lstm, gpt2, bert) list `train` among their capabilities.
+    /// The built-in architecture plugins, in `lmzoo list` order (each brings its own hooks: layouts,
+    /// GGUF metadata, training, distillation; see ``ArchitectureDescriptor``).
     public static let builtinArchitectures: [ArchitectureDescriptor] = [
         NGramPlugin.descriptor, HMMPlugin.descriptor, LSTMPlugin.descriptor, GPTPlugin.descriptor, BERTPlugin.descriptor,
-    ].map { TrainingRecipes.recipe(named: $0.name) == nil ? $0 : $0.adding(.train) }
+    ]
 
     /// Checkpoint formats that plugins bring (e.g. the n-gram plugin's ARPA).
     public static let pluginFormats: [any CheckpointFormat] = NGramPlugin.formats

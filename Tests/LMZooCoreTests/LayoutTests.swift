@@ -1,7 +1,11 @@
+import LMZoo
 import Testing
 @testable import LMZooCore
 
 @Suite struct LayoutTests {
+    /// The layouts are the plugins' (``ArchitectureDescriptor/layouts``): registered as the CLI does.
+    init() { LMZoo.registerBuiltins() }
+
     /// A tensor whose values are its flat indices offset by `seed` (so every tensor differs).
     static func ramp(_ shape: [Int], seed: Float) throws -> Tensor {
         try Tensor(shape: shape, floats: (0..<Shape.elementCount(shape)!).map { Float($0) + seed })

@@ -1,10 +1,14 @@
 import Foundation
+import LMZoo
 import LMZooCore
 import LMZooTestSupport
 import Testing
 @testable import LMZooFormats
 
 @Suite struct ConversionPlanTests {
+    /// Layouts and GGUF metadata are the plugins' (``ArchitectureDescriptor``): registered as the CLI does.
+    init() { LMZoo.registerBuiltins() }
+
     @Test func huggingFaceGPT2BecomesALlamaCppGGUF() throws {
         let checkpoint = try Checkpoint.open(Fixtures.path("hf/gpt2-tiny"))
         let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: GGUFFormat(), layout: nil, architecture: nil, dtype: nil)

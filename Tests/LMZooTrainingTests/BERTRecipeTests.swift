@@ -2,6 +2,7 @@ import Foundation
 import LMZoo
 import LMZooCore
 import LMZooFormats
+import LMZooBERT
 import LMZooTestSupport
 import LMZooTraining
 import Testing

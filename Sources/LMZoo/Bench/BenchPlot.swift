@@ -7,7 +7,14 @@ import Foundation
 public enum BenchPlot {
     static let width = 860.0, height = 560.0
     static let left = 80.0, right = 190.0, top = 50.0, bottom = 110.0
-    static let palette = ["ngram": "#1f77b4", "hmm": "#ff7f0e", "lstm": "#2ca02c", "gpt2": "#d62728", "bert": "#9467bd"]
+    /// matplotlib's `tab10` colours, given to architectures in registry order (grey for one not registered).
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
+
+    /// The colour of `architecture`: its place in the registry picks it from ``palette``.
+    static func colour(of architecture: String, registry: ArchitectureRegistry = .shared) -> String {
+        guard let index = registry.all.firstIndex(where: { $0.name == architecture }) else { return "#7f7f7f" }
+        return palette[index % palette.count]
+    }
 
     /// The SVG document for `report`.
     public static func svg(_ report: BenchReport) -> String {
@@ -58,7 +65,7 @@ public enum BenchPlot {
             """
         var labels = LabelPlacer()
         func point(_ row: BenchRow, y py: Double) -> String {
-            let r = radius(row), colour = palette[row.architecture] ?? "#7f7f7f"
+            let r = radius(row), colour = Self.colour(of: row.architecture)
             let px = x(log10(row.tokensPerSecond))
             let mark = row.scoring == .pseudoLogLikelihood ? "*" : ""
             let text = escape(row.model) + mark
@@ -76,7 +83,7 @@ public enum BenchPlot {
         let architectures = Array(Set(timed.map(\.architecture))).sorted()
         for (index, architecture) in architectures.enumerated() {
             let ly = top + 18 * Double(index)
-            svg += "<circle cx=\"\(f(width - right + 24))\" cy=\"\(f(ly))\" r=\"6\" fill=\"\(palette[architecture] ?? "#7f7f7f")\"/>"
+            svg += "<circle cx=\"\(f(width - right + 24))\" cy=\"\(f(ly))\" r=\"6\" fill=\"\(Self.colour(of: architecture))\"/>"
             svg += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly + 4))\">\(escape(architecture))</text>\n"
         }
         let noteY = top + 18 * Double(architectures.count) + 10

@@ -51,29 +51,71 @@ public struct NamePattern: Sendable, Equatable {
     }
 }
 
-/// One row of a name table: a canonical name, its name in another convention, the transform.
+/// One row of a name table: a tensor role's canonical name, its name in another convention, and
+/// the transform. A row may cover several parameters of one module (`parameters: ["weight", "bias"]`:
+/// `h.{n}.ln_1` -> `blk.{n}.attn_norm` maps `.weight` and `.bias` alike); the transform then applies to
+/// the 2-D `weight` only, biases being 1-D.
 public struct NameRule: Sendable {
     public let canonical: NamePattern
     public let other: NamePattern
     public let transform: TensorTransform
 
+    /// A rule for one full tensor name.
     public init(_ canonical: String, _ other: String, _ transform: TensorTransform = .identity) {
         self.canonical = NamePattern(canonical)
         self.other = NamePattern(other)
         self.transform = transform
     }
+
+    /// Rules for the `parameters` of one module (`h.{n}.attn.c_attn` + `.weight`, `.bias`), the
+    /// transform applied to `weight`.
+    public static func module(_ canonical: String, _ other: String, _ transform: TensorTransform = .identity,
+                              parameters: [String] = ["weight", "bias"]) -> [NameRule] {
+        parameters.map { NameRule("\(canonical).\($0)", "\(other).\($0)", $0 == "weight" ? transform : .identity) }
+    }
 }
 
 /// A bidirectional mapping between the canonical names of an architecture and one ecosystem's,
-/// as data (gguf-py's `tensor_mapping.py` plays this role for llama.cpp).
+/// as data (gguf-py's `tensor_mapping.py` plays this role for llama.cpp), with what the other
+/// convention leaves out (buffers; a head it has no names for) or synthesises (a tied output).
 public struct NameTable: Sendable {
     public let rules: [NameRule]
     /// Canonical tensors the other convention does not keep (buffers such as GPT-2's causal mask).
     public let dropped: [NamePattern]
+    /// Tensors the other convention needs that the canonical names may lack, each written as a copy of
+    /// another of its tensors (GPT-2's GGUF `output.weight` = `token_embd.weight`, as llama.cpp's
+    /// converter ties them).
+    public let tied: [(name: String, copyOf: String)]
+    /// A part of the model the other convention has no names for (BERT's masked-LM head in GGUF):
+    /// refused unless the caller drops it.
+    public let head: Head?
 
-    public init(_ rules: [NameRule], dropped: [String] = []) {
+    /// A canonical-name prefix the other convention cannot hold, and how to say so.
+    public struct Head: Sendable {
+        /// Canonical names starting with this belong to the head (`cls.`).
+        public let prefix: String
+        /// What cannot be written, for ``LayoutError/headHasNoNames(_:)``.
+        public let refusal: String
+        /// The note when it is dropped.
+        public let note: String
+
+        public init(prefix: String, refusal: String, note: String) {
+            self.prefix = prefix
+            self.refusal = refusal
+            self.note = note
+        }
+    }
+
+    public init(_ rules: [NameRule], dropped: [String] = [], tied: [(name: String, copyOf: String)] = [], head: Head? = nil) {
         self.rules = rules
         self.dropped = dropped.map(NamePattern.init)
+        self.tied = tied
+        self.head = head
+    }
+
+    /// A table from rows of rules (``NameRule/module(_:_:_:parameters:)`` gives several per row).
+    public init(rows: [[NameRule]], dropped: [String] = [], tied: [(name: String, copyOf: String)] = [], head: Head? = nil) {
+        self.init(rows.flatMap { $0 }, dropped: dropped, tied: tied, head: head)
     }
 
     /// The other convention's name and the transform for a canonical name; nil if unmapped.
@@ -96,10 +138,17 @@ public struct NameTable: Sendable {
     public func drops(_ canonical: String) -> Bool { dropped.contains { $0.match(canonical) != nil } }
 
     /// Renames (and transforms) every tensor of `store` in one direction. Unmapped tensors are an
-    /// error unless dropped by the table; `notes` collects what was dropped.
-    public func apply(to store: TensorStore, forward: Bool, notes: inout [String]) throws -> TensorStore {
+    /// error unless dropped by the table; forward, ``head`` is refused unless `dropHead`, and ``tied``
+    /// tensors are added; `notes` collects what was dropped or synthesised.
+    public func apply(to store: TensorStore, forward: Bool, dropHead: Bool = false, notes: inout [String]) throws -> TensorStore {
         var out = TensorStore(metadata: store.metadata)
+        var droppedHead = false
         for (name, tensor) in store.entries {
+            if forward, let head, name.hasPrefix(head.prefix) {
+                guard dropHead else { throw LayoutError.headHasNoNames(head.refusal) }
+                droppedHead = true
+                continue
+            }
             if forward, drops(name) {
                 notes.append("dropped \(name) (not a weight in the target convention)")
                 continue
@@ -108,6 +157,14 @@ public struct NameTable: Sendable {
                 throw LayoutError.unmappedTensor(name)
             }
             try out.add(mapped, try transform.apply(to: tensor))
+        }
+        if droppedHead, let head { notes.append(head.note) }
+        if forward {
+            for (name, source) in tied where out[name] == nil {
+                guard let tensor = out[source] else { continue }
+                try out.add(name, tensor)
+                notes.append("\(name) written as a copy of \(source) (tied)")
+            }
         }
         return out
     }

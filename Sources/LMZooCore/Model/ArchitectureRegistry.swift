@@ -26,15 +26,33 @@ public struct ModelSource: Sendable {
     }
 }
 
-/// One architecture plugin's entry in the registry.
+/// One architecture plugin's entry in the registry: its name and every hook through which the rest
+/// of lmzoo reaches what the architecture knows. Only ``name``, ``summary``, ``capabilities`` and
+/// ``load`` are required; each other hook, when given, makes the architecture take part in one
+/// command:
+///
+/// | hook | used by |
+/// |---|---|
+/// | ``load`` / ``loadFile`` | every command that opens a model |
+/// | ``layouts`` | `convert --layout`, architecture detection from tensor names, GGUF export's renaming |
+/// | ``gguf`` | `convert ... x.gguf`: the `<arch>.*` llama.cpp key/values |
+/// | ``modelDirectory`` | `convert IN OUT_DIR` |
+/// | ``train`` / ``trainOptions`` | `lmzoo train NAME` |
+/// | ``distill`` | `lmzoo distill --student-arch NAME` (and `--student DIR` of this `model_type`) |
+///
+/// An out-of-tree package builds one and calls ``ArchitectureRegistry/register(_:)``; it then takes
+/// part in all of these exactly as the built-in plugins do.
 public struct ArchitectureDescriptor: Sendable {
     /// Registry name (`gpt2`): what `--arch` and `lmzoo list` use.
     public let name: String
+    /// Other names `--arch` / `lmzoo train` accept for it (`gpt` for `gpt2`).
+    public let aliases: [String]
     /// `config.json` `model_type` values this plugin loads (usually just `name`).
     public let modelTypes: [String]
     /// One line for `lmzoo list`.
     public let summary: String
-    /// What the plugin can do today (empty for a plugin that is not implemented yet).
+    /// What the plugin can do today (empty for a plugin that is not implemented yet); `train` and
+    /// `distill` are added for the hooks given.
     public let capabilities: [Capability]
     /// Builds a model from a source.
     public let load: @Sendable (ModelSource) throws -> any LanguageModel
@@ -53,21 +71,39 @@ public struct ArchitectureDescriptor: Sendable {
     /// nil: the architecture is converted to single files only. Any plugin whose models are
     /// directories (`config.json` + weights + tokenizer files) can provide one.
     public let modelDirectory: (@Sendable (ModelDirectoryRequest) throws -> ModelDirectoryFiles)?
+    /// Its tensor names per ecosystem (name tables), how it recognises them and which convention a
+    /// store is in. nil: `convert --layout` and detection from tensor names do not know it.
+    public let layouts: ArchitectureLayouts?
+    /// Its llama.cpp (GGUF) metadata. nil: GGUF export writes tensors only.
+    public let gguf: GGUFArchitecture?
+    /// `lmzoo distill`: trains a student of this architecture to imitate a teacher, writes it to
+    /// ``DistillationRequest/out`` and returns the fields of the command's JSON output beyond `out`
+    /// and `seconds`.
+    public let distill: (@Sendable (DistillationRequest) throws -> JSONObject)?
 
-    public init(name: String, modelTypes: [String]? = nil, summary: String, capabilities: [Capability],
+    public init(name: String, aliases: [String] = [], modelTypes: [String]? = nil, summary: String, capabilities: [Capability],
                 ownFileSuffixes: [String] = [], loadFile: (@Sendable (String) throws -> any LanguageModel)? = nil,
                 train: (@Sendable (TrainingRequest) throws -> JSONObject)? = nil, trainOptions: [String] = [],
                 modelDirectory: (@Sendable (ModelDirectoryRequest) throws -> ModelDirectoryFiles)? = nil,
+                layouts: ArchitectureLayouts? = nil, gguf: GGUFArchitecture? = nil,
+                distill: (@Sendable (DistillationRequest) throws -> JSONObject)? = nil,
                 load: @escaping @Sendable (ModelSource) throws -> any LanguageModel) {
         self.name = name
+        self.aliases = aliases
         self.modelTypes = modelTypes ?? [name]
         self.summary = summary
+        var capabilities = capabilities
+        if train != nil, !capabilities.isEmpty, !capabilities.contains(.train) { capabilities.append(.train) }
+        if distill != nil, !capabilities.isEmpty, !capabilities.contains(.distill) { capabilities.append(.distill) }
         self.capabilities = capabilities
         self.ownFileSuffixes = ownFileSuffixes
         self.loadFile = loadFile
         self.train = train
         self.trainOptions = trainOptions
         self.modelDirectory = modelDirectory
+        self.layouts = layouts
+        self.gguf = gguf
+        self.distill = distill
         self.load = load
     }
 
@@ -76,14 +112,6 @@ public struct ArchitectureDescriptor: Sendable {
         ArchitectureDescriptor(name: name, modelTypes: modelTypes, summary: summary, capabilities: []) { _ in
             throw RegistryError.notImplemented(name)
         }
-    }
-
-    /// This entry with `capability` added (an architecture trained outside its plugin, by LMZooTraining).
-    public func adding(_ capability: Capability) -> ArchitectureDescriptor {
-        guard !capabilities.contains(capability) else { return self }
-        return ArchitectureDescriptor(name: name, modelTypes: modelTypes, summary: summary, capabilities: capabilities + [capability],
-                                      ownFileSuffixes: ownFileSuffixes, loadFile: loadFile, train: train, trainOptions: trainOptions,
-                                      modelDirectory: modelDirectory, load: load)
     }
 
     /// False for an entry made by ``notImplemented(name:modelTypes:summary:)``.
@@ -115,10 +143,16 @@ public final class ArchitectureRegistry: @unchecked Sendable {
     /// All entries in registration order.
     public var all: [ArchitectureDescriptor] { lock.withLock { entries } }
 
+    /// The names of the entries that satisfy `test`, comma-separated in registration order (for help
+    /// texts: `names { $0.distill != nil }`).
+    public func names(where test: (ArchitectureDescriptor) -> Bool) -> String {
+        all.filter(test).map(\.name).joined(separator: ", ")
+    }
+
     /// The entry called `name`, or ``RegistryError/unknownArchitecture(_:known:)``.
     public func descriptor(named name: String) throws -> ArchitectureDescriptor {
         let entries = all
-        guard let found = entries.first(where: { $0.name == name }) else {
+        guard let found = entries.first(where: { $0.name == name }) ?? entries.first(where: { $0.aliases.contains(name) }) else {
             throw RegistryError.unknownArchitecture(name, known: entries.map(\.name))
         }
         return found
@@ -158,15 +192,18 @@ public struct TrainingRequest: Sendable {
     public let out: String
     /// Plugin options from the command line, by long name without dashes (`order` -> `"4"`).
     public let options: [String: String]
+    /// Whether to draw a progress bar on stderr.
+    public let showProgress: Bool
     /// With `resume`: the checkpoint to continue from, when it is not `out`'s own `checkpoint.safetensors`
     /// (the CLI writes into a staging folder and continues from the checkpoint in the old OUT).
     public let resumeFrom: String?
 
-    public init(corpus: String, out: String, options: [String: String], resumeFrom: String? = nil) {
+    public init(corpus: String, out: String, options: [String: String], resumeFrom: String? = nil, showProgress: Bool = false) {
         self.corpus = corpus
         self.out = out
         self.options = options
         self.resumeFrom = resumeFrom
+        self.showProgress = showProgress
     }
 
     /// The integer option `name`, `fallback` when absent; a bad value is a ``TrainingRequestError``.

@@ -26,7 +26,7 @@ public enum ModelDirectoryWriter {
     /// - `architecture`: the plugin to ask (default: the checkpoint's config or metadata, else the tensor names).
     public static func write(_ checkpoint: Checkpoint, to directory: String, layout: LayoutName?, architecture: String?,
                              options: WriteOptions, registry: ArchitectureRegistry = .shared) throws -> Summary {
-        guard let name = architecture ?? checkpoint.architecture ?? LayoutConverter.detectArchitecture(checkpoint.tensors) else {
+        guard let name = architecture ?? checkpoint.architecture ?? LayoutConverter.detectArchitecture(checkpoint.tensors, registry: registry) else {
             throw RegistryError.architectureUnknown(path: checkpoint.path, known: registry.all.filter { $0.modelDirectory != nil }.map(\.name))
         }
         let descriptor = try registry.descriptor(named: name)
@@ -35,7 +35,7 @@ public enum ModelDirectoryWriter {
                                                   supported: registry.all.filter { $0.modelDirectory != nil }.map(\.name))
         }
         let (tensors, notes) = try ConversionPlan.prepare(checkpoint, for: SafetensorsFormat(), layout: layout,
-                                                          architecture: name, dtype: options.dtype)
+                                                          architecture: name, dtype: options.dtype, registry: registry)
         let files = try LocatedError.at(checkpoint.path) {
             try describe(ModelDirectoryRequest(source: checkpoint.modelSource, tensors: tensors, layout: layout))
         }

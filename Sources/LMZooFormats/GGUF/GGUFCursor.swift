@@ -1,3 +1,5 @@
+import LMZooCore
+
 /// Bounds-checked little-endian reads from a file's bytes. Every read checks the bytes that
 /// remain first; every declared string or array length is bounded by them before anything is
 /// allocated.

@@ -1,3 +1,5 @@
+import LMZooCore
+
 /// Little-endian encoding of GGUF header parts into a byte array (gguf-py's `_pack_val`).
 struct GGUFEncoder {
     private(set) var bytes: [UInt8] = []

@@ -15,7 +15,7 @@ public enum TrainedModelDirectory {
     /// Creates `directory` (and its parents) unless it exists.
     public static func create(_ directory: String) throws { try Paths.createDirectories(directory) }
 
-    static func writeJSON(_ value: JSONValue, to path: String) throws {
+    public static func writeJSON(_ value: JSONValue, to path: String) throws {
         try AtomicFileWriter.write(Array((value.prettyText + "\n").utf8), to: path)
     }
 }

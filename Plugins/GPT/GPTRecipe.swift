@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooTraining
 import LMZooFormats
 
 /// `lmzoo train gpt2 --corpus F --out DIR`: a byte-level BPE vocabulary learnt from the corpus and a
@@ -42,5 +43,17 @@ public enum GPTRecipe {
         try ModelCard.write(directory: request.out, architecture: "gpt2", tokenizer: "byte-level BPE (learnt from the corpus)", summary: "GPT-2 trained by lmzoo train",
                             command: request.options["command"], corpus: corpus, fields: fields)
         return fields
+    }
+}
+
+extension GPTTrainable.Sizes {
+    /// Sizes from `embedding-size` (n_embd, 64), `layers` (2), `heads` (2, must divide n_embd).
+    public static func read(_ request: TrainingRequest, vocabulary: Int, positions: Int) throws -> Self {
+        let channels = try request.positive("embedding-size", default: 64), heads = try request.positive("heads", default: 2)
+        guard channels % heads == 0 else {
+            throw TrainingError.badOption(name: "heads", value: String(heads), reason: "must divide --embedding-size \(channels)")
+        }
+        return Self(vocabulary: vocabulary, positions: positions, channels: channels,
+                    layers: try request.positive("layers", default: 2), heads: heads)
     }
 }

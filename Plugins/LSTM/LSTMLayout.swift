@@ -1,9 +1,19 @@
+import LMZooCore
+
 /// LSTM language-model names. Canonical = pytorch/examples `word_language_model` (`encoder.weight`
 /// `[V, E]`, `rnn.weight_ih_l{k}` `[4H, in]`, `rnn.weight_hh_l{k}` `[4H, H]`, `rnn.bias_ih_l{k}`,
 /// `rnn.bias_hh_l{k}`, `decoder.weight` `[V, H]`, `decoder.bias`). Keras 3 keeps one bias and
 /// `[in, out]` kernels: `kernel = W_ih^T`, `recurrent_kernel = W_hh^T`, `bias = b_ih + b_hh`; the gate
 /// order (i, f, g/c, o) is the same in both, so no reordering is needed.
 public enum LSTMLayout {
+    /// The plugin's ``ArchitectureDescriptor/layouts``: PyTorch names are canonical (Hugging Face has
+    /// no LSTM convention of its own, so `hf` means the same names); Keras 3 is mapped by structure.
+    public static let layouts = ArchitectureLayouts(
+        canonical: .torch,
+        conventions: [.hf: .canonical,
+                      .keras: LayoutConvention(toCanonical: { store, _ in try fromKeras(store) }, fromCanonical: { store, _, _ in try toKeras(store) })],
+        recognises: { names in names.contains { $0.contains("weight_ih_l0") || $0.contains(".cell.vars.") } })
+
     /// Keras layer names for the canonical layout (Keras's defaults for `Embedding`, `LSTM` x N, `Dense`).
     static func kerasLSTMLayer(_ k: Int) -> String { k == 0 ? "lstm" : "lstm_\(k)" }
 

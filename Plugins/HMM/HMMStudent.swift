@@ -1,6 +1,7 @@
 import Foundation
 import LMZooCore
-import LMZooHMM
+import LMZooFormats
+import LMZooTraining
 
 /// A non-gradient student: a discrete HMM fitted by Baum-Welch to sequences sampled from the teacher
 /// (sequence-level distillation), sharing the teacher's vocabulary.
@@ -70,5 +71,33 @@ public enum HMMStudent {
             }
         }
         return total / Double(max(count, 1))
+    }
+}
+
+extension HMMStudent {
+    /// The plugin's ``ArchitectureDescriptor/distill`` hook: `lmzoo distill --student-arch hmm`, sequence-level
+    /// distillation on the first 90% of the ids, evaluated on the rest. Options: `states` (32), `iterations` (10),
+    /// `samples` (64, each `context` x 4 tokens), `context` (64), `seed` (0).
+    public static func run(_ request: DistillationRequest) throws -> JSONObject {
+        guard request.student == nil else {
+            throw TrainingError.badOption(name: "student", value: request.student ?? "", reason: "an HMM student cannot be continued; use --student-arch hmm")
+        }
+        let options = request.trainingRequest, teacher = request.teacher, ids = request.ids
+        let context = try options.int("context", default: 64)
+        let split = Int(Double(ids.count) * 0.9)
+        let heldOut = Array(ids[split...])
+        let (model, report) = try distill(teacher: teacher, ids: Array(ids[..<split]), heldOut: heldOut,
+                                          states: try options.int("states", default: 32), samples: try options.int("samples", default: 64),
+                                          length: context * 4, iterations: try options.int("iterations", default: 10), window: context,
+                                          seed: try options.seed())
+        try write(model, to: request.out)
+        let evaluated = Array(heldOut.prefix(8 * context))
+        return JSONObject([
+            ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
+            ("teacher_perplexity", .double(try teacher.score(ids: evaluated, bos: false).perplexity ?? .nan)),
+            ("student_perplexity", .double(try model.score(ids: evaluated, bos: false).perplexity ?? .nan)),
+            ("teacher_parameters", .int(teacher.parameterCount)), ("student_parameters", .int(model.parameterCount)),
+            ("sampled_tokens", .int(report.sampledTokens)),
+        ])
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import LMZooCore
+import LMZooTraining
 import LMZooFormats
-import LMZooNGram
 
 /// A non-gradient student: an n-gram model over the teacher's tokens estimated from expected (soft)
 /// counts under the teacher (``SoftCountEstimator``: expected interpolated modified Kneser-Ney,
@@ -174,9 +174,41 @@ public enum NGramStudent {
         let bpe = student.tokenizer as? ByteLevelBPETokenizer
         if let bpe { try ByteLevelBPEFolder.write(bpe, to: directory) }
         let config = JSONObject([
-            ("model_type", .string("ngram")), ("order", .int(student.model.order)),
+            ("model_type", .string(NGramBinary.modelType)), ("order", .int(student.model.order)),
             ("tokenizer", .string(bpe != nil ? ByteLevelBPEFolder.configValue : "words")),
         ])
         try TrainedModelDirectory.writeJSON(.object(config), to: Paths.join(directory, "config.json"))
+    }
+}
+
+extension NGramStudent {
+    /// The plugin's ``ArchitectureDescriptor/distill`` hook: `lmzoo distill --student-arch ngram`, expected
+    /// Kneser-Ney on the teacher's soft counts. Options: `order` (3), `top-k` (64), `top-p` (0.99),
+    /// `context` (64), and `teacher-cache` / `cache-top-k`.
+    public static func run(_ request: DistillationRequest) throws -> JSONObject {
+        guard request.student == nil else {
+            throw TrainingError.badOption(name: "student", value: request.student ?? "", reason: "an n-gram student cannot be continued; use --student-arch ngram")
+        }
+        let options = request.trainingRequest, teacher = request.teacher
+        let cache = try TeacherCache.open(for: request)
+        var settings = Settings()
+        settings.order = try options.int("order", default: 3)
+        settings.topK = try options.int("top-k", default: 64)
+        settings.topP = try options.double("top-p", default: 0.99)
+        settings.window = try options.int("context", default: 64)
+        let (model, report) = try distill(teacher: teacher, ids: request.ids, settings: settings, cache: cache)
+        try write(model, to: request.out)
+        return JSONObject([
+            ("kl_before", .double(report.klBefore)), ("kl_after", .double(report.klAfter)),
+            ("kl_hard_counts", .double(report.klHardCounts)),
+            ("teacher_perplexity", .double(report.teacherPerplexity)), ("student_perplexity", .double(report.studentPerplexity)),
+            ("hard_counts_perplexity", .double(report.hardCountsPerplexity)),
+            ("teacher_parameters", .int(teacher.parameterCount)), ("student_parameters", .int(model.parameterCount)),
+            ("teacher_tokens_per_s", .double(report.teacherTokensPerSecond)), ("student_tokens_per_s", .double(report.studentTokensPerSecond)),
+            ("order", .int(settings.order)), ("counts", .array(report.counts.map { .int($0) })), ("soft_count_trials", .int(report.trials)),
+            ("training_tokens", .int(report.trainingTokens)), ("held_out_tokens", .int(report.heldOutTokens)),
+            ("teacher_seconds", .double(report.teacherSeconds)), ("estimation_seconds", .double(report.estimationSeconds)),
+            ("teacher_forward_passes", .int(report.teacherForwardPasses)),
+        ] + TeacherCache.fields(cache))
     }
 }

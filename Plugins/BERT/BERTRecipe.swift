@@ -1,5 +1,7 @@
 import Foundation
 import LMZooCore
+import LMZooFormats
+import LMZooTraining
 
 /// `lmzoo train bert --corpus F --out DIR`: a WordPiece vocabulary chosen from the corpus
 /// (``WordPieceVocabularyBuilder``) and a small BERT trained from scratch with the masked-LM objective
@@ -53,5 +55,18 @@ public enum BERTRecipe {
         try ModelCard.write(directory: request.out, architecture: "bert", tokenizer: "WordPiece (learnt from the corpus)", summary: "masked-LM BERT trained by lmzoo train",
                             command: request.options["command"], corpus: corpus, fields: fields)
         return fields
+    }
+}
+
+extension BERTTrainable.Sizes {
+    /// Sizes from `hidden-size` (64), `layers` (2), `heads` (2, must divide the hidden size),
+    /// `intermediate-size` (4 x hidden).
+    public static func read(_ request: TrainingRequest, vocabulary: Int, positions: Int) throws -> Self {
+        let hidden = try request.positive("hidden-size", default: 64), heads = try request.positive("heads", default: 2)
+        guard hidden % heads == 0 else {
+            throw TrainingError.badOption(name: "heads", value: String(heads), reason: "must divide --hidden-size \(hidden)")
+        }
+        return Self(vocabulary: vocabulary, positions: positions, hidden: hidden, layers: try request.positive("layers", default: 2),
+                    heads: heads, intermediate: try request.positive("intermediate-size", default: 4 * hidden))
     }
 }
