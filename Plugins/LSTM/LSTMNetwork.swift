@@ -27,18 +27,9 @@ struct LSTMNetwork: Sendable {
     var vocabularySize: Int { weights.config.vocabSize }
     var hiddenSize: Int { weights.config.hiddenSize }
 
-    /// The cell's gate activation for the configured `recurrent_activation`.
-    var gate: LSTMCell.Gate {
-        switch weights.config.recurrentActivation ?? .sigmoid {
-        case .sigmoid: .sigmoid
-        case .hardSigmoid: .hardSigmoid(slope: 1 / 6)
-        case .hardSigmoidKeras2: .hardSigmoid(slope: 0.2)
-        }
-    }
-
     /// The top layer's outputs `(T*B, H)` for `ids` `(T*B)` (time-major), updating `state` in place.
     func hiddenStates(ids: [Int], steps T: Int, batch B: Int, state: inout LSTMState) -> [Float] {
-        let E = weights.config.embeddingSize, H = hiddenSize, rows = T * B, gate = gate
+        let E = weights.config.embeddingSize, H = hiddenSize, rows = T * B, gate = weights.config.recurrentActivation ?? .sigmoid
         // Embedding lookup: (T*B) ids -> (T*B, E).
         var input = [Float](repeating: 0, count: rows * E)
         input.withUnsafeMutableBufferPointer { x in

@@ -1,4 +1,5 @@
 import Foundation
+import LMZooLSTM
 import LMZooTraining
 import Testing
 

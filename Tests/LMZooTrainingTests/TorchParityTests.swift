@@ -2,6 +2,7 @@ import Foundation
 import LMZooCore
 import LMZooFormats
 import LMZooTestSupport
+import LMZooLSTM
 import LMZooTraining
 import Testing
 

@@ -3,21 +3,14 @@ import LMZooCore
 
 /// One LSTM layer over a window of T steps for B sequences, forward and backward through time
 /// (llm.c style): gates i, f, g, o; `c' = f c + i g`, `h' = o tanh(c')` (`torch.nn.LSTM`; Keras's
-/// `LSTMCell` is the same with one bias and a configurable recurrent activation). The one cell of
-/// lmzoo: the LSTM plugin's inference (`LSTMNetwork`) and training (``LSTMTrainable``) both run it.
+/// `LSTMCell` is the same with one bias and a configurable recurrent activation, the gate activation
+/// of i, f and o). The one cell of lmzoo: inference (`LSTMNetwork`) and training (``LSTMTrainable``)
+/// both run it.
 ///
 /// Everything is time-major: row `t * B + b` is sequence b at step t. The input projection of the
 /// whole window is one sgemm; the recurrence one sgemv (B = 1) or sgemm per step; the elementwise
 /// part goes through CKernels' SIMD sigmoid / tanh (``Kernels/sigmoid(_:into:count:)``).
 public enum LSTMCell {
-    /// The activation of gates i, f and o.
-    public enum Gate: Equatable, Sendable {
-        /// `1 / (1 + e^-x)`: torch.nn.LSTM, Keras 3's default.
-        case sigmoid
-        /// `clip(slope x + 0.5, 0, 1)`: Keras's `hard_sigmoid` (slope 1/6 in Keras 3, 0.2 in Keras 2).
-        case hardSigmoid(slope: Float)
-    }
-
     /// The sizes of one layer.
     public struct Shape: Sendable {
         public var steps: Int, batch: Int, inputs: Int, hidden: Int
@@ -51,7 +44,7 @@ public enum LSTMCell {
     /// `acts.hidden` and `acts.cells`.
     public static func forward(_ acts: inout Activations, inp: UnsafePointer<Float>, weightIH: UnsafePointer<Float>,
                                weightHH: UnsafePointer<Float>, biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>?,
-                               gate: Gate = .sigmoid, shape s: Shape) {
+                               gate: LSTMGateActivation = .sigmoid, shape s: Shape) {
         let (T, B, I, H) = (s.steps, s.batch, s.inputs, s.hidden), G = 4 * H, rows = T * B
         guard rows > 0 else { return }
         acts.gates.withUnsafeMutableBufferPointer { gatesBuffer in
@@ -93,12 +86,13 @@ public enum LSTMCell {
     /// f cPrev + i g; cellTanh (H) = tanh(c); h (H) = o tanh(c).
     @inline(__always)
     static func step(gates g: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                     h: UnsafeMutablePointer<Float>, cellTanh tc: UnsafeMutablePointer<Float>, hidden H: Int, gate: Gate) {
+                     h: UnsafeMutablePointer<Float>, cellTanh tc: UnsafeMutablePointer<Float>, hidden H: Int, gate: LSTMGateActivation) {
         switch gate {
         case .sigmoid:
             Kernels.sigmoid(g, into: g, count: 2 * H)  // i, f
             Kernels.sigmoid(g + 3 * H, into: g + 3 * H, count: H)  // o
-        case let .hardSigmoid(slope):
+        case .hardSigmoid, .hardSigmoidKeras2:
+            let slope: Float = gate == .hardSigmoid ? 1 / 6 : 0.2  // clip(slope x + 0.5, 0, 1)
             for j in 0..<H { g[j] = hardSigmoid(g[j], slope); g[H + j] = hardSigmoid(g[H + j], slope); g[3 * H + j] = hardSigmoid(g[3 * H + j], slope) }
         }
         Kernels.tanh(g + 2 * H, into: g + 2 * H, count: H)  // g

@@ -1,9 +1,10 @@
 import Foundation
 import LMZooCore
+import LMZooTraining
 
 /// The `word_language_model` LSTM (embedding -> stacked LSTM -> linear decoder) as a trainable model,
 /// with PyTorch's parameter names (`encoder.weight`, `rnn.weight_ih_l0`, ..., `decoder.weight`,
-/// `decoder.bias`): what the LSTM plugin loads.
+/// `decoder.bias`): what the LSTM plugin loads. Its layers are ``LSTMCell``, the cell inference runs.
 public final class LSTMTrainable: TrainableLanguageModel {
     /// Sizes (CLI.md `config.json` of `lstm`).
     public struct Sizes: Sendable, Equatable {
