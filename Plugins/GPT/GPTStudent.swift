@@ -10,10 +10,15 @@ public enum GPTStudent {
         make: { vocabulary, request, context, seed in
             GPTTrainable(sizes: try .read(request, vocabulary: vocabulary, positions: context), seed: seed)
         },
-        fromConfig: { config, path in
-            func size(_ key: String) throws -> Int { try GradientStudent.size(key, in: config, path: path) }
-            return GPTTrainable(sizes: .init(vocabulary: try size("vocab_size"), positions: try size("n_positions"),
-                                             channels: try size("n_embd"), layers: try size("n_layer"), heads: try size("n_head")), seed: 0)
+        fromConfig: { object, path in
+            // The plugin's own config.json reader: one place for GPT-2's keys.
+            let config = try GradientStudent.reading(path) {
+                let config = try GPTConfig.decode(object)
+                try config.validate()
+                return config
+            }
+            return GPTTrainable(sizes: .init(vocabulary: config.vocabSize, positions: config.contextLength, channels: config.embeddingSize,
+                                             layers: config.layerCount, heads: config.headCount), seed: 0)
         },
         write: { student, directory, teacher in
             guard let gpt = student as? GPTTrainable else {

@@ -12,10 +12,15 @@ public enum LSTMStudent {
         make: { vocabulary, request, _, seed in
             LSTMTrainable(sizes: try .read(request, vocabulary: vocabulary), seed: seed)
         },
-        fromConfig: { config, path in
-            func size(_ key: String) throws -> Int { try GradientStudent.size(key, in: config, path: path) }
-            return LSTMTrainable(sizes: .init(vocabulary: try size("vocab_size"), embedding: try size("embedding_size"),
-                                              hidden: try size("hidden_size"), layers: try size("num_layers")), seed: 0)
+        fromConfig: { object, path in
+            // The plugin's own config.json reader: one place for the LSTM's keys.
+            let config = try GradientStudent.reading(path) {
+                let config = try LSTMConfig.decode(object)
+                try config.validate()
+                return config
+            }
+            return LSTMTrainable(sizes: .init(vocabulary: config.vocabSize, embedding: config.embeddingSize, hidden: config.hiddenSize,
+                                              layers: config.numLayers), seed: 0)
         },
         write: { student, directory, teacher in
             guard let lstm = student as? LSTMTrainable else {

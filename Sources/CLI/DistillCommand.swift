@@ -83,7 +83,9 @@ struct DistillCommand: ParsableCommand, OptionChecking {
     /// The student's plugin: `--student-arch`, or the one `--student DIR`'s `config.json` names.
     private func studentPlugin(_ studentPath: String?) throws -> ArchitectureDescriptor {
         let registry = ArchitectureRegistry.shared
-        guard let studentPath else { return try registry.descriptor(named: studentArch ?? "") }
+        guard let studentPath else {
+            do { return try registry.descriptor(named: studentArch ?? "") } catch { throw UsageError(String(describing: error)) }
+        }
         let configPath = Paths.join(studentPath, "config.json")
         guard let modelType = try JSONFile.read(path: configPath).objectValue?["model_type"]?.stringValue else {
             throw TrainingError.badCheckpoint(path: configPath, reason: "no model_type")

@@ -18,9 +18,14 @@ public struct Checkpoint: Sendable {
     public let tensors: TensorStore
 
     /// The architecture named by `config.json`'s `model_type`, or the file's own metadata
-    /// (`model_type`, GGUF's `general.architecture`).
+    /// (`model_type`; GGUF's `general.architecture`, as the plugin whose
+    /// ``ArchitectureDescriptor/gguf`` writes that name, else the name itself).
     public var architecture: String? {
-        config?["model_type"]?.stringValue ?? tensors.metadata["model_type"] ?? tensors.metadata["general.architecture"]
+        if let named = config?["model_type"]?.stringValue ?? tensors.metadata["model_type"] { return named }
+        // A file converted from GGUF may keep the key as text metadata.
+        let key = "general.architecture"
+        guard let gguf = GGUFReader.keyValues(of: tensors)?[key: key]?.stringValue ?? tensors.metadata[key] else { return nil }
+        return ArchitectureRegistry.shared.all.first { $0.gguf?.name == gguf }?.name ?? gguf
     }
 
     /// ``architecture``, or else the one the tensor names show (``LayoutConverter/detectArchitecture(_:)``,

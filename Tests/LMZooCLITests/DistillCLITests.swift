@@ -49,6 +49,31 @@ import Testing
         #expect(generate.status == 0, "\(generate.stderr)")
     }
 
+    /// The student comes from its plugin's distill hook: `--student DIR` continues the student DIR's
+    /// `config.json` names (its weights loaded: the new run starts where the last one ended); a student
+    /// whose plugin cannot continue, or an architecture with no distill hook, is a usage mistake (2).
+    @Test func studentDirectoryIsContinuedByItsPlugin() throws {
+        let directory = try Fixtures.scratchDirectory("distill-continue")
+        defer { Fixtures.removeScratch(directory) }
+        try Self.corpus.write(toFile: directory + "/corpus.txt", atomically: true, encoding: .utf8)
+        let common = ["distill", "--teacher", Self.teacher, "--corpus", directory + "/corpus.txt", "--context", "16", "--steps", "2",
+                      "--batch-size", "2", "--quiet", "--json"]
+        let first = try lmzoo(common + ["--student-arch", "lstm", "--embedding-size", "8", "--hidden-size", "8", "--out", directory + "/s1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try lmzoo(common + ["--student", directory + "/s1", "--out", directory + "/s2"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let (before, after) = (try JSONParser.parse(second.stdout)["kl_before"], try JSONParser.parse(first.stdout)["kl_after"])
+        #expect(before != nil && before == after)
+        #expect(try JSONFile.read(path: directory + "/s2/config.json").objectValue?["model_type"] == .string("lstm"))
+
+        let hmm = try lmzoo(common + ["--student", Fixtures.root + "/../../models/fortunes-hmm", "--out", directory + "/s3"])
+        #expect(hmm.status == 2 && hmm.stderr.contains("cannot be continued"), "\(hmm.stderr)")
+        let bert = try lmzoo(common + ["--student-arch", "bert", "--out", directory + "/s4"])
+        #expect(bert.status == 2 && bert.stderr.contains("students can be"), "\(bert.stderr)")
+        let unknown = try lmzoo(common + ["--student-arch", "nosuch", "--out", directory + "/s5"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown architecture"), "\(unknown.stderr)")
+    }
+
     /// LSTM and HMM students of a byte-level BPE teacher keep its tokenizer (issue 23, item 4): they
     /// tokenize text exactly as the teacher, generate readable text (no `Ġ` pieces), score text with
     /// words the teacher never saw whole, and their model.json passes `lmzoo verify`.

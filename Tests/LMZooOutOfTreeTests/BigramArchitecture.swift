@@ -7,7 +7,8 @@ import LMZoo
 /// - Canonical (Hugging Face) names: `bigram.embed.weight` `[V, C]`, `bigram.head.weight` `[C, V]`
 ///   (stored `[in, out]`, as GPT-2's `Conv1D`), `bigram.head.bias` `[V]`; PyTorch adds `model.`;
 ///   GGUF names `token_embd.weight`, `output.weight` `[V, C]` (transposed), `output.bias`.
-/// - config.json `{"model_type": "charbigram", "vocab_size": V, "n_embd": C}`; GGUF `charbigram.embedding_length`.
+/// - config.json `{"model_type": "charbigram", "vocab_size": V, "n_embd": C}`; GGUF `general.architecture`
+///   `bigram`, `bigram.embedding_length`.
 /// - Its model directory keeps the characters as `vocab.json` (`{char: id}`) + an empty `merges.txt`.
 enum BigramArchitecture {
     static let name = "charbigram"
@@ -37,8 +38,11 @@ enum BigramArchitecture {
 
     // MARK: GGUF metadata (typed both ways)
 
-    static let gguf = GGUFArchitecture(name: name) { config in
-        [GGUFKeyValue("\(name).embedding_length", try config.ggufUInt32("n_embd"))]
+    /// llama.cpp's name for it (`general.architecture`) differs from the registry's, as a family's may.
+    static let ggufName = "bigram"
+
+    static let gguf = GGUFArchitecture(name: ggufName) { config in
+        [GGUFKeyValue("\(ggufName).embedding_length", try config.ggufUInt32("n_embd"))]
     }
 
     // MARK: loading
@@ -52,8 +56,8 @@ enum BigramArchitecture {
             symbols = try HFVocabulary.read(directory: directory).tokens
         } else if let keyValues = GGUFReader.keyValues(of: source.tensors), case let .array(.string(tokens))? = keyValues[key: "tokenizer.ggml.tokens"] {
             // Typed GGUF values: the width is checked against the tensors, no text is parsed.
-            guard let width = keyValues.positiveInt("\(name).embedding_length"),
-                  try tensors.tensor("bigram.embed.weight").shape.last == width else { throw BigramError("bad \(name).embedding_length") }
+            guard let width = keyValues.positiveInt("\(ggufName).embedding_length"),
+                  try tensors.tensor("bigram.embed.weight").shape.last == width else { throw BigramError("bad \(ggufName).embedding_length") }
             symbols = tokens
         } else {
             throw BigramError("\(source.path): no vocabulary")

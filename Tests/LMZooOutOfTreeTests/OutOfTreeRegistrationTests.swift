@@ -49,11 +49,12 @@ import Testing
         let path = scratch + "/model.gguf"
         _ = try GGUFFormat().write(gguf, to: path, options: WriteOptions())
         let kv = try #require(GGUFReader.keyValues(of: try GGUFReader.read(path: path)))
-        #expect(kv[key: "general.architecture"] == .string(Self.name))
-        #expect(kv[key: "\(Self.name).embedding_length"] == .uint32(UInt32(V)))
+        #expect(kv[key: "general.architecture"] == .string(BigramArchitecture.ggufName))
+        #expect(kv[key: "\(BigramArchitecture.ggufName).embedding_length"] == .uint32(UInt32(V)))
         #expect(kv[key: "tokenizer.ggml.tokens"]?.arrayValue?.count == V)
 
-        // The GGUF file names its architecture, is recognised by its tensor names too, and loads.
+        // The GGUF file names its architecture (llama.cpp's name, mapped back to the plugin), is recognised by its
+        // tensor names too, and loads.
         let reopened = try Checkpoint.open(path)
         #expect(reopened.architecture == Self.name)
         #expect(LayoutConverter.detectArchitecture(reopened.tensors) == Self.name)

@@ -41,7 +41,8 @@ public struct ModelSource: Sendable {
 /// | ``distill`` | `lmzoo distill --student-arch NAME` (and `--student DIR` of this `model_type`) |
 ///
 /// An out-of-tree package builds one and calls ``ArchitectureRegistry/register(_:)``; it then takes
-/// part in all of these exactly as the built-in plugins do.
+/// part in all of these exactly as the built-in plugins do (Tests/LMZooOutOfTreeTests registers a
+/// small one from a test target and converts, trains and distils it).
 public struct ArchitectureDescriptor: Sendable {
     /// Registry name (`gpt2`): what `--arch` and `lmzoo list` use.
     public let name: String

@@ -4,7 +4,8 @@
 /// as text) when it loads a GGUF file. The shared parts — `general.*` and the tokenizer's
 /// `tokenizer.ggml.*` — are written by the caller (`GGUFModelMetadata` in LMZooFormats).
 public struct GGUFArchitecture: Sendable {
-    /// `general.architecture` and the prefix of the architecture's keys (`gpt2`, `bert`).
+    /// `general.architecture` and the prefix of the architecture's keys (usually the registry name; a
+    /// GGUF file naming it opens with this plugin: `Checkpoint.architecture` maps it back).
     public let name: String
     /// The `<name>.*` key/values for a `config.json`; a missing or bad key is an error naming it.
     public let keyValues: @Sendable (JSONObject) throws -> [GGUFKeyValue]

@@ -8,8 +8,8 @@ public struct GradientStudent: Sendable {
     /// A fresh student for a teacher of `vocabulary` ids, sized by the request's options
     /// (`embedding-size`, `hidden-size`, `layers`, `heads`), `context` positions, seeded by `seed`.
     public let make: @Sendable (_ vocabulary: Int, _ request: TrainingRequest, _ context: Int, _ seed: UInt64) throws -> any TrainableLanguageModel
-    /// An untrained student of the sizes a `config.json` written by ``write`` gives (its weights are
-    /// then loaded from `model.safetensors`); ``GradientStudent/size(_:in:path:)`` reads a size.
+    /// An untrained student of the sizes a `config.json` (at the path given) written by ``write`` gives
+    /// (its weights are then loaded from `model.safetensors`).
     public let fromConfig: @Sendable (_ config: JSONObject, _ path: String) throws -> any TrainableLanguageModel
     /// Writes the trained student to a directory its plugin loads, keeping the teacher's tokenizer (``KeptTokenizer``).
     public let write: @Sendable (_ student: any TrainableLanguageModel, _ directory: String, _ teacher: any LanguageModel) throws -> Void
@@ -22,12 +22,9 @@ public struct GradientStudent: Sendable {
         self.write = write
     }
 
-    /// The positive integer `key` of a student's `config.json` at `path`.
-    public static func size(_ key: String, in config: JSONObject, path: String) throws -> Int {
-        guard let value = config[key]?.intValue, value > 0 else {
-            throw TrainingError.badCheckpoint(path: path, reason: "\(key) missing or not a positive integer")
-        }
-        return value
+    /// `read()` (a plugin's config decoder), its error reported as a bad student checkpoint at `path`.
+    public static func reading<Config>(_ path: String, _ read: () throws -> Config) throws -> Config {
+        do { return try read() } catch { throw TrainingError.badCheckpoint(path: path, reason: String(describing: error)) }
     }
 
     /// A student to continue training: `directory`'s `config.json` and `model.safetensors`.
