@@ -23,19 +23,24 @@ public enum LSTMCell {
     public struct Activations {
         /// Post-activation gates (T, B, 4H): gate(i), gate(f), tanh(g), gate(o).
         public var gates: [Float]
-        /// Cell states (T + 1, B, H); block 0 is the initial state (zeros unless set).
+        /// Cell states (T + 1, B, H); block 0 is the initial state (zeros unless set). Without
+        /// `keepingCells`, one block (B, H): the initial state, updated in place to the last one.
         public var cells: [Float]
         /// Hidden states (T + 1, B, H); block 0 is the initial state, blocks 1... are the output.
         public var hidden: [Float]
-        /// tanh of each new cell state (T, B, H).
+        /// tanh of each new cell state (T, B, H); without `keepingCells`, the last step's (B, H).
         public var cellTanh: [Float]
+        /// Whether every step's cell state is kept (what ``backward`` needs) or only the last.
+        public let keepsCells: Bool
 
-        /// Zeros: the zero initial state (`torch.nn.LSTM`'s and Keras's).
-        public init(steps T: Int, batch B: Int, hidden H: Int) {
+        /// Zeros: the zero initial state (`torch.nn.LSTM`'s and Keras's). Inference, which never runs
+        /// the backward, passes `keepingCells: false` and keeps one cell block instead of T + 1.
+        public init(steps T: Int, batch B: Int, hidden H: Int, keepingCells: Bool = true) {
+            keepsCells = keepingCells
             gates = [Float](repeating: 0, count: T * B * 4 * H)
-            cells = [Float](repeating: 0, count: (T + 1) * B * H)
+            cells = [Float](repeating: 0, count: (keepingCells ? T + 1 : 1) * B * H)
             hidden = [Float](repeating: 0, count: (T + 1) * B * H)
-            cellTanh = [Float](repeating: 0, count: T * B * H)
+            cellTanh = [Float](repeating: 0, count: (keepingCells ? T : 1) * B * H)
         }
     }
 
@@ -47,6 +52,7 @@ public enum LSTMCell {
                                gate: LSTMGateActivation = .sigmoid, shape s: Shape) {
         let (T, B, I, H) = (s.steps, s.batch, s.inputs, s.hidden), G = 4 * H, rows = T * B
         guard rows > 0 else { return }
+        let keeps = acts.keepsCells
         acts.gates.withUnsafeMutableBufferPointer { gatesBuffer in
             let gates = gatesBuffer.baseAddress!
             // pre-gates (T*B, 4H) = b_ih + b_hh, then += inp (T*B, I) . W_ih^T (I, 4H)
@@ -72,8 +78,11 @@ public enum LSTMCell {
                             }
                             for b in 0..<B {
                                 let n = t * B + b
-                                step(gates: g + b * G, cPrev: cells.baseAddress! + n * H, c: cells.baseAddress! + (n + B) * H,
-                                     h: hidden.baseAddress! + (n + B) * H, cellTanh: cellTanh.baseAddress! + n * H, hidden: H, gate: gate)
+                                // Without kept cells, c is updated in place (step reads cPrev[j] before writing c[j]).
+                                let cPrev = cells.baseAddress! + (keeps ? n : b) * H
+                                step(gates: g + b * G, cPrev: cPrev, c: cells.baseAddress! + (keeps ? n + B : b) * H,
+                                     h: hidden.baseAddress! + (n + B) * H, cellTanh: cellTanh.baseAddress! + (keeps ? n : b) * H,
+                                     hidden: H, gate: gate)
                             }
                         }
                     }
@@ -113,6 +122,7 @@ public enum LSTMCell {
                                 acts: Activations, inp: UnsafePointer<Float>, weightIH: UnsafePointer<Float>,
                                 weightHH: UnsafePointer<Float>, shape s: Shape) {
         let (T, B, I, H) = (s.steps, s.batch, s.inputs, s.hidden), G = 4 * H
+        precondition(acts.keepsCells, "the backward needs every step's cell state")
         var dgates = [Float](repeating: 0, count: T * B * G)
         var dh = [Float](repeating: 0, count: B * H)  // carried from t+1: dL/dh_t through h_{t+1}
         var dc = [Float](repeating: 0, count: B * H)

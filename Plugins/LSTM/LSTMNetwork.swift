@@ -27,7 +27,8 @@ struct LSTMNetwork: Sendable {
     var vocabularySize: Int { weights.config.vocabSize }
     var hiddenSize: Int { weights.config.hiddenSize }
 
-    /// The top layer's outputs `(T*B, H)` for `ids` `(T*B)` (time-major), updating `state` in place.
+    /// The top layer's hidden states `(T+1, B, H)` for `ids` `(T*B)` (time-major): block 0 is its
+    /// state before, blocks 1... its outputs (row `B + t * B + b`). Updates `state` in place.
     func hiddenStates(ids: [Int], steps T: Int, batch B: Int, state: inout LSTMState) -> [Float] {
         let E = weights.config.embeddingSize, H = hiddenSize, rows = T * B, gate = weights.config.recurrentActivation ?? .sigmoid
         // Embedding lookup: (T*B) ids -> (T*B, E).
@@ -39,9 +40,10 @@ struct LSTMNetwork: Sendable {
                 }
             }
         }
+        var inputOffset = 0  // the embeddings, then the layer below's outputs from row B
         for (k, layer) in weights.layers.enumerated() {
             // (T*B, in) -> (T*B, H), from and back into the layer's state (B, H).
-            var acts = LSTMCell.Activations(steps: T, batch: B, hidden: H)
+            var acts = LSTMCell.Activations(steps: T, batch: B, hidden: H, keepingCells: false)
             acts.hidden.replaceSubrange(0..<B * H, with: state.h[k])
             acts.cells.replaceSubrange(0..<B * H, with: state.c[k])
             let shape = LSTMCell.Shape(steps: T, batch: B, inputs: layer.inputSize, hidden: H)
@@ -49,15 +51,16 @@ struct LSTMNetwork: Sendable {
                 layer.weightIH.withUnsafeBufferPointer { wih in
                     layer.weightHH.withUnsafeBufferPointer { whh in
                         layer.bias.withUnsafeBufferPointer { bias in
-                            LSTMCell.forward(&acts, inp: x.baseAddress!, weightIH: wih.baseAddress!, weightHH: whh.baseAddress!,
+                            LSTMCell.forward(&acts, inp: x.baseAddress! + inputOffset, weightIH: wih.baseAddress!, weightHH: whh.baseAddress!,
                                              biasIH: bias.baseAddress!, biasHH: nil, gate: gate, shape: shape)
                         }
                     }
                 }
             }
             state.h[k] = Array(acts.hidden[(rows * H)...])
-            state.c[k] = Array(acts.cells[(rows * H)...])
-            input = Array(acts.hidden[(B * H)...])
+            state.c[k] = acts.cells
+            input = acts.hidden
+            inputOffset = B * H
         }
         return input
     }
