@@ -4,6 +4,7 @@ import LMZooCore
 import LMZooFormats
 import LMZooGPT
 import LMZooTestSupport
+import LMZooLSTM
 import LMZooTraining
 import Testing
 

@@ -3,7 +3,8 @@ import CKernels
 import Foundation
 
 /// Row-wise transformer math shared by inference and training (`x` is row-major `(rows, dim)`).
-/// Elementwise work runs eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
+/// Elementwise exp / sigmoid / tanh / GELU / softmax run in CKernels' AVX2 + FMA kernels (activations.c,
+/// their one home); reductions eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
 /// ``Attention``.
 public enum Kernels {
     /// Threads the compressed matvec and other row-split kernels use (default: the CPUs, at most
@@ -56,6 +57,21 @@ public enum Kernels {
         }
     }
 
+    /// `y = exp(x)` over `count` values (CKernels' Cephes `expf`, AVX2 + FMA); `y` may be `x`.
+    public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_exp(x, y, count)
+    }
+
+    /// `y = 1 / (1 + exp(-x))` over `count` values (CKernels); `y` may be `x`.
+    public static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_sigmoid(x, y, count)
+    }
+
+    /// `y = tanh(x)` over `count` values (CKernels, `1 - 2 / (e^{2x} + 1)`, about 1e-7 absolute); `y` may be `x`.
+    public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_tanh(x, y, count)
+    }
+
     /// In place: GELU with the tanh approximation (`gelu_new`, GPT-2):
     /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
     public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
@@ -65,16 +81,12 @@ public enum Kernels {
     /// In place: exact GELU (`torch.nn.functional.gelu`, BERT): `0.5 x (1 + erf(x / sqrt 2))`
     /// (erf to about 1.5e-7 absolute).
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        VectorMath.map(x, count: count) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
+        lmz_gelu_erf(x, count)  // CKernels: AVX2 + FMA
     }
 
     /// In place: `softmax` of one row of `count` values (max-shifted).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        guard count > 0 else { return }
-        let top = VectorMath.maximum(x, count: count)
-        VectorMath.map(x, count: count) { VectorMath.exp($0 - top) }
-        let scale = 1 / VectorMath.sum(x, count: count)
-        cblas_sscal(Int32(count), scale, x, 1)
+        lmz_softmax(x, count)  // CKernels: max-shifted exp, AVX2 + FMA
     }
 
     /// For each of `rows` rows `(rows, count)`: adds `bias` `(count)` when given (in place, while the
