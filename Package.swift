@@ -49,10 +49,10 @@ let package = Package(
         .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "COpenBLAS"]),
     ]
     + architecturePlugins.map { arch in
-        // The n-gram plugin also links zlib (CZip) for `.arpa.gz`; the HMM plugin's Viterbi kernel is in CKernels.
-        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
-                    + (arch == "HMM" ? ["CKernels"] : [])
-                    + (["GPT", "BERT"].contains(arch) ? ["LMZooTransformer"] : []),
+        // Every plugin may use the transformer engine, the training engine and the C kernels; the n-gram
+        // plugin also links zlib (CZip) for `.arpa.gz`. A new family is one more name in architecturePlugins.
+        .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "LMZooTraining", "COpenBLAS", "CKernels"]
+                    + (arch == "NGram" ? ["CZip"] : []),
                 path: "Plugins/\(arch)")
     }
     + [

@@ -22,6 +22,8 @@ public struct GPTConfig: Equatable, Sendable {
     enum Key {
         static let vocabSize = "vocab_size", positions = "n_positions", embedding = "n_embd", layers = "n_layer"
         static let heads = "n_head", inner = "n_inner", epsilon = "layer_norm_epsilon", activation = "activation_function"
+        /// `n_ctx`: older GPT-2 configs' name for `n_positions` (written alongside it, read by the GGUF writer).
+        static let context = "n_ctx"
     }
 
     /// From `config.json`; a missing or bad key is ``GPTError/badConfig(_:)``.

@@ -12,7 +12,7 @@ public enum GPTGGUF {
         let width = try config.ggufUInt32(GPTConfig.Key.embedding)
         return [
             GGUFKeyValue("\(a).block_count", try config.ggufUInt32(GPTConfig.Key.layers)),
-            GGUFKeyValue("\(a).context_length", try config.ggufUInt32("n_ctx", GPTConfig.Key.positions)),
+            GGUFKeyValue("\(a).context_length", try config.ggufUInt32(GPTConfig.Key.context, GPTConfig.Key.positions)),
             GGUFKeyValue("\(a).embedding_length", width),
             GGUFKeyValue("\(a).feed_forward_length", (try? config.ggufUInt32(GPTConfig.Key.inner)) ?? .uint32(4 * UInt32(width.intValue ?? 0))),
             GGUFKeyValue("\(a).attention.head_count", try config.ggufUInt32(GPTConfig.Key.heads)),

@@ -7,9 +7,12 @@ import LMZooTransformer
 /// `pytorch_model.bin`; keys with or without `transformer.`), PyTorch state dicts and GGUF files
 /// (llama.cpp names, F32/F16/BF16/Q8_0, tokenizer from `tokenizer.ggml.*`).
 public enum GPTPlugin {
+    /// The registry name and `config.json` `model_type`.
+    public static let name = "gpt2"
+
     /// The registry entry.
     public static let descriptor = ArchitectureDescriptor(
-        name: "gpt2", aliases: ["gpt"], summary: "GPT-2-style decoder (Hugging Face, PyTorch, GGUF)",
+        name: name, aliases: ["gpt"], summary: "GPT-2-style decoder (Hugging Face, PyTorch, GGUF)",
         capabilities: [.tokenize, .predict, .score, .generate],
         train: { try GPTRecipe.train($0, progress: $0.showProgress) },
         trainOptions: ["vocab-size", "embedding-size", "layers", "heads"] + TrainerOptions.requestOptions,

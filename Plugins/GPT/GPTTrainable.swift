@@ -16,10 +16,11 @@ public final class GPTTrainable: TrainableLanguageModel {
 
         /// Hugging Face `GPT2Config` JSON.
         public func config(bos: Int?, eos: Int?) -> JSONObject {
-            JSONObject([("model_type", .string("gpt2")), ("architectures", .array([.string("GPT2LMHeadModel")])),
-                        ("vocab_size", .int(vocabulary)), ("n_positions", .int(positions)), ("n_ctx", .int(positions)),
-                        ("n_embd", .int(channels)), ("n_layer", .int(layers)), ("n_head", .int(heads)),
-                        ("layer_norm_epsilon", .double(1e-5)), ("activation_function", .string("gelu_new")),
+            typealias Key = GPTConfig.Key
+            return JSONObject([("model_type", .string(GPTPlugin.name)), ("architectures", .array([.string("GPT2LMHeadModel")])),
+                        (Key.vocabSize, .int(vocabulary)), (Key.positions, .int(positions)), (Key.context, .int(positions)),
+                        (Key.embedding, .int(channels)), (Key.layers, .int(layers)), (Key.heads, .int(heads)),
+                        (Key.epsilon, .double(1e-5)), (Key.activation, .string("gelu_new")),
                         ("tie_word_embeddings", .bool(true)), ("bos_token_id", bos.map(JSONValue.int) ?? .null),
                         ("eos_token_id", eos.map(JSONValue.int) ?? .null)])
         }
