@@ -155,8 +155,9 @@ final class HDF5File {
     /// ``HDF5ObjectHeader``). A prefix lmzoo cannot read from the file's bytes is left to libhdf5.
     private func checkHeaderInsideFile(at address: haddr_t, object: String) throws(HDF5Error) {
         guard let endOfAllocation else { return }
-        let outside = HDF5Error.objectHeaderOutsideFile(object: object, address: UInt64(address), bytes: 0, endOfAllocation: UInt64(endOfAllocation))
-        guard address < endOfAllocation else { throw outside }
+        guard address < endOfAllocation else {
+            throw .objectHeaderOutsideFile(object: object, address: UInt64(address), bytes: 0, endOfAllocation: UInt64(endOfAllocation))
+        }
         let (start, overflow) = baseAddress.addingReportingOverflow(address)
         guard !overflow, start < UInt(size) else { return }
         let available = min(HDF5ObjectHeader.maxPrefixBytes, size - Int(start))
