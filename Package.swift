@@ -6,6 +6,7 @@
 //   Sources/CHDF5, COpenBLAS, CZip  system-library modules (pkg-config hdf5 / openblas / libzip)
 //   Sources/LMZooCore               tensors, dtypes, JSON, atomic files, protocols, the registry
 //   Sources/LMZooFormats            checkpoint containers (safetensors, ...)
+//   Sources/LMZooTransformer        the one transformer engine (inference + training), driven by a description
 //   Plugins/<Arch>                  the *architecture* plugins, one ordinary SwiftPM target each.
 //                                   NB: these are not SwiftPM package plugins (build-tool/command).
 //   Sources/LMZoo                   the umbrella library: re-exports everything, registers built-ins
@@ -41,20 +42,23 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "LMZooCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "LMZooFormats", dependencies: ["LMZooCore", "CHDF5", "CZip"]),
+        // The transformer engine: a family description + weights by role -> inference and training.
+        .target(name: "LMZooTransformer", dependencies: ["LMZooCore"]),
         // The training engine (gradients, optimizer, trainers, distillation); it knows no architecture:
         // each plugin brings its own recipe and student factory (ArchitectureDescriptor's hooks).
-        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "COpenBLAS"]),
+        .target(name: "LMZooTraining", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "COpenBLAS"]),
     ]
     + architecturePlugins.map { arch in
         // The n-gram plugin also links zlib (CZip) for `.arpa.gz`; the HMM plugin's Viterbi kernel is in CKernels.
         .target(name: "LMZoo\(arch)", dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining", "COpenBLAS"] + (arch == "NGram" ? ["CZip"] : [])
-                    + (arch == "HMM" ? ["CKernels"] : []),
+                    + (arch == "HMM" ? ["CKernels"] : [])
+                    + (["GPT", "BERT"].contains(arch) ? ["LMZooTransformer"] : []),
                 path: "Plugins/\(arch)")
     }
     + [
         .target(
             name: "LMZoo",
-            dependencies: ["LMZooCore", "LMZooFormats", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
+            dependencies: ["LMZooCore", "LMZooFormats", "LMZooTransformer", "LMZooTraining"] + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
         // `lmzoo serve`: the HTTP inference service (model pool, result cache, routes, metrics).
         .target(
             name: "LMZooServe",
@@ -80,7 +84,7 @@ let package = Package(
         .testTarget(name: "LMZooServeTests", dependencies: ["LMZooServe", "LMZoo", "lmzoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooPluginTests", dependencies: ["LMZoo", "LMZooTestSupport"]),
         .testTarget(name: "LMZooFuzzTests", dependencies: ["lmzoo-fuzz", "LMZooTestSupport"]),
-        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZoo", "LMZooTestSupport"]
+        .testTarget(name: "LMZooTrainingTests", dependencies: ["LMZooTraining", "LMZooTransformer", "LMZoo", "LMZooTestSupport"]
                     + architecturePlugins.map { .target(name: "LMZoo\($0)") }),
         // An architecture defined in a test target, registered through the public API only, taking part
         // in convert --layout, detection, GGUF export, model directories, train and distill.

@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooTransformer
 
 /// `config.json` of a Hugging Face BERT model (`BertConfig`), or the same sizes read from GGUF metadata
 /// (`bert.*` keys, as llama.cpp's converter writes them).
@@ -85,29 +86,35 @@ public struct BERTConfig: Codable, Equatable, Sendable {
         _ = try activation
     }
 
-    /// The feed-forward activation `hidden_act` names.
-    var activation: BERTActivation {
+    /// The feed-forward activation `hidden_act` names (also the masked-LM transform's).
+    var activation: TransformerDescription.Activation {
         get throws {
             switch hiddenAct {
-            case "gelu": return .geluErf
-            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": return .geluTanh
+            case "gelu": return .gelu(.erf)
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": return .gelu(.tanh)
             case "relu": return .relu
             default: throw BERTError.unsupported("hidden_act \(hiddenAct) (gelu, gelu_new, gelu_pytorch_tanh, relu)")
             }
         }
     }
-}
 
-/// The activation of BERT's feed-forward layer and masked-LM transform.
-enum BERTActivation: Sendable {
-    case geluErf, geluTanh, relu
+    /// BERT as the transformer engine runs it (`modeling_bert.py`): word + learned position + token-type
+    /// embeddings and their LayerNorm, post-LayerNorm blocks (separate query/key/value with biases,
+    /// bidirectional attention), the masked-LM head's dense + activation + LayerNorm transform and its
+    /// decoder tied to the word embedding with a bias of its own.
+    var transformerDescription: TransformerDescription {
+        get throws { transformerDescription(activation: try activation) }
+    }
 
-    /// In place over `count` floats.
-    func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        switch self {
-        case .geluErf: Kernels.geluErf(x, count: count)
-        case .geluTanh: Kernels.geluTanh(x, count: count)
-        case .relu: for i in 0..<count where x[i] < 0 { x[i] = 0 }
-        }
+    /// ``transformerDescription`` with a given activation.
+    func transformerDescription(activation: TransformerDescription.Activation) -> TransformerDescription {
+        TransformerDescription(
+            vocabulary: vocabSize, width: hiddenSize, layers: numHiddenLayers, inner: intermediateSize,
+            contextLength: maxPositionEmbeddings,
+            normalization: .init(kind: .layerNorm, epsilon: Float(layerNormEps), placement: .post, normalizesEmbeddings: true),
+            positions: .learned,
+            attention: .init(heads: numAttentionHeads, fusedQueryKeyValue: false, bias: true, causal: false),
+            activation: activation, mlpBias: true, head: .init(tied: true, bias: true, transform: true),
+            tokenTypes: typeVocabSize)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooTransformer
 
 /// A BERT-family encoder (BERT, MiniLM, ...) with transformers' `modeling_bert.py` semantics: sentence
 /// embeddings with the checkpoint's sentence-transformers pooling, masked-LM predictions (`fill-mask`,
@@ -12,19 +13,25 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
     public let wordPiece: WordPieceTokenizer
     /// How ``embed(_:)`` pools and normalises.
     public let pooling: SentencePooling
-    public var config: BERTConfig { encoder.config }
-    public var parameterCount: Int { encoder.weights.parameterCount }
+    public let config: BERTConfig
+    public let parameterCount: Int
     public var scoresFirstToken: Bool { true }
-    public var scoreKind: ScoreKind { encoder.weights.maskedLMHead == nil ? .unavailable : .pseudoLogLikelihood }
+    public var scoreKind: ScoreKind { network.weights.head == nil ? .unavailable : .pseudoLogLikelihood }
     /// Rows (tokens) per packed forward pass: bounds the activation buffers.
     public var tokensPerBatch = 4096
     /// Word pieces per pseudo-log-likelihood window (each scored as `[CLS] window [SEP]`): PLL costs
     /// O(window) per token, so long texts are scored in windows of at most this many pieces.
     public var scoreWindow = 126
-    let encoder: BERTEncoder
+    /// The encoder and masked-LM head (``BERTConfig/transformerDescription`` run by the transformer engine).
+    let network: TransformerNetwork
+    /// `BertPooler`'s dense layer, when the checkpoint has one.
+    let pooler: Linear?
 
-    init(encoder: BERTEncoder, tokenizer: WordPieceTokenizer, pooling: SentencePooling) {
-        self.encoder = encoder
+    init(network: TransformerNetwork, weights: BERTWeights, tokenizer: WordPieceTokenizer, pooling: SentencePooling) {
+        self.network = network
+        config = weights.config
+        parameterCount = weights.parameterCount
+        pooler = weights.pooler
         self.wordPiece = tokenizer
         self.pooling = pooling
     }
@@ -41,9 +48,9 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
         let C = config.hiddenSize
         var results = [[Float]](repeating: [], count: encodings.count)
         for group in batches(encodings.map(\.ids.count)) {
-            var batch = BERTPackedBatch()
+            var batch = PackedSequences()
             for i in group { batch.append(ids: encodings[i].ids, typeIDs: encodings[i].typeIDs) }
-            let hidden = encoder.hiddenStates(batch)
+            let hidden = hiddenStates(batch)
             for (i, offset) in zip(group, batch.offsets) {
                 results[i] = Array(hidden[(offset * C)..<((offset + encodings[i].ids.count) * C)])
             }
@@ -53,8 +60,8 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
 
     /// `BertPooler` outputs (tanh of the `[CLS]` state's dense projection), nil without pooler weights.
     public func pooledOutputs(_ encodings: [WordPieceEncoding]) throws -> [[Float]]? {
-        guard encoder.weights.pooler != nil else { return nil }
-        return try hiddenStates(encodings).map { encoder.pooled(hidden: $0, offsets: [0])![0] }
+        guard pooler != nil else { return nil }
+        return try hiddenStates(encodings).map { pooled(hidden: $0, offsets: [0])![0] }
     }
 
     /// Index groups of at most ``tokensPerBatch`` rows, shortest sequences first.
@@ -101,7 +108,7 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
         guard encoding.ids.count <= maxLength else { throw BERTError.textTooLong(tokens: encoding.ids.count, context: maxLength) }
         let positions = encoding.ids.indices.filter { encoding.ids[$0] == maskID }
         guard !positions.isEmpty else { throw BERTError.noMask("[MASK]") }
-        let logProbs = try encoder.maskedLMLogProbs(hidden: try hiddenStates([encoding])[0], rows: positions)
+        let logProbs = try maskedLMLogProbs(hidden: try hiddenStates([encoding])[0], rows: positions)
         let V = config.vocabSize
         return positions.enumerated().map { i, position in
             let row = Array(logProbs[(i * V)..<((i + 1) * V)])
@@ -125,7 +132,7 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
         if let sep = wordPiece.sepID { ids.append(sep) }
         let position = ids.count - (wordPiece.sepID == nil ? 1 : 2)
         let hidden = try hiddenStates([WordPieceEncoding(ids: ids, typeIDs: [Int](repeating: 0, count: ids.count))])[0]
-        return try encoder.maskedLMLogProbs(hidden: hidden, rows: [position])
+        return try maskedLMLogProbs(hidden: hidden, rows: [position])
     }
 
     // MARK: Pseudo-log-likelihood
@@ -171,7 +178,7 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
     /// For each position p of `positions`: `log P(ids[p])` at p with p replaced by `[MASK]`, all copies batched.
     private func maskedLogProbs(_ ids: [Int], positions: [Int]) throws -> [Double] {
         guard let maskID = wordPiece.maskID else { throw BERTError.badTokenizer("the vocabulary has no [MASK] token") }
-        guard encoder.weights.maskedLMHead != nil else { throw BERTError.noMaskedLMHead }
+        guard network.weights.head != nil else { throw BERTError.noMaskedLMHead }
         try check(WordPieceEncoding(ids: ids, typeIDs: []))
         let V = config.vocabSize
         let perBatch = max(1, tokensPerBatch / max(ids.count, 1))
@@ -180,15 +187,15 @@ public final class BERTModel: LanguageModel, Embedding, MaskedLM, @unchecked Sen
         var first = 0
         while first < positions.count {
             let chunk = positions[first..<min(first + perBatch, positions.count)]
-            var batch = BERTPackedBatch()
+            var batch = PackedSequences()
             for p in chunk {
                 var masked = ids
                 masked[p] = maskID
                 batch.append(ids: masked, typeIDs: types)
             }
-            let hidden = encoder.hiddenStates(batch)
+            let hidden = hiddenStates(batch)
             let rows = zip(chunk, batch.offsets).map { $0 + $1 }
-            let logProbs = try encoder.maskedLMLogProbs(hidden: hidden, rows: rows)
+            let logProbs = try maskedLMLogProbs(hidden: hidden, rows: rows)
             for (i, p) in chunk.enumerated() { out.append(Double(logProbs[i * V + ids[p]])) }
             first += chunk.count
         }

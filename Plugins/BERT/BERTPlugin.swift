@@ -1,6 +1,7 @@
 import LMZooCore
 import LMZooFormats
 import LMZooTraining
+import LMZooTransformer
 
 /// The `bert` architecture plugin: BERT-family encoders (BERT, MiniLM, sentence-transformers models)
 /// from Hugging Face directories (safetensors or `.bin`, `bert.` prefix or none, old `gamma`/`beta`
@@ -41,7 +42,8 @@ public enum BERTPlugin {
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw BERTError.badTokenizer("\(tokenizer.vocabularySize) tokens for a model of vocab_size \(config.vocabSize)")
         }
-        return BERTModel(encoder: try BERTEncoder(weights: weights), tokenizer: tokenizer,
+        let network = try TransformerNetwork(description: try config.transformerDescription, weights: weights.engine)
+        return BERTModel(network: network, weights: weights, tokenizer: tokenizer,
                          pooling: try SentencePooling.read(directory: source.directory))
     }
 

@@ -1,37 +1,19 @@
 import LMZooCore
+import LMZooTransformer
 
-/// One encoder layer's weights (HF `BertLayer`).
-struct BERTLayerWeights: @unchecked Sendable {
-    /// Query, key and value fused into one `(3C, C)` layer: one sgemm gives `(N, 3C)` rows `[q | k | v]`.
-    let queryKeyValue: Linear
-    let attentionOutput: Linear
-    let attentionNorm: (gamma: [Float], beta: [Float])
-    let intermediate, output: Linear
-    let outputNorm: (gamma: [Float], beta: [Float])
-}
-
-/// The masked-LM head (HF `BertOnlyMLMHead`): dense + activation + LayerNorm, then the decoder, tied to
-/// the word embedding, with its own bias.
-struct BERTMaskedLMHead: @unchecked Sendable {
-    let transform: Linear
-    let norm: (gamma: [Float], beta: [Float])
-    let decoder: Linear
-}
-
-/// Every weight of a BERT model, by canonical (`BertModel`) names.
+/// BERT's weight binder: every weight of a BERT model by canonical (`BertModel`) names, bound to the
+/// transformer engine's roles (``BERTConfig/transformerDescription``), plus the pooler BERT keeps for itself.
 ///
 /// Accepted spellings: `bert.` prefix or none (`BertFor*` / `BertModel`), TF-era `LayerNorm.gamma` /
 /// `LayerNorm.beta`, llama.cpp's GGUF names (through ``BERTLayout``).
 struct BERTWeights: @unchecked Sendable {
     let config: BERTConfig
-    /// The word embedding `(V, C)`; its rows are looked up, and it is the tied masked-LM decoder.
-    let wordEmbeddings: Linear
-    let positionEmbeddings: [Float]
-    let tokenTypeEmbeddings: [Float]
-    let embeddingNorm: (gamma: [Float], beta: [Float])
-    let layers: [BERTLayerWeights]
+    /// The encoder and, when the checkpoint has `cls.predictions.*`, the masked-LM head (HF
+    /// `BertOnlyMLMHead`: dense + activation + LayerNorm, then the decoder tied to the word embedding
+    /// with its own bias).
+    let engine: TransformerWeights
+    /// `BertPooler`'s dense layer.
     let pooler: Linear?
-    let maskedLMHead: BERTMaskedLMHead?
     let parameterCount: Int
 
     /// Brings the names of `store` to canonical `BertModel` names (plus `cls.*` heads).
@@ -68,36 +50,32 @@ struct BERTWeights: @unchecked Sendable {
             try Linear(name: prefix + ".weight", weight: try tensor(prefix + ".weight", [out, inputs]),
                        bias: try tensor(prefix + ".bias", [out]), precision: precision)
         }
-        func fused(_ prefix: String, _ parts: [String]) throws -> Linear {
-            var weight: [Float] = [], bias: [Float] = []
-            var dtype = DType.f32
-            for part in parts {
-                let w = try tensor(prefix + part + ".weight", [C, C])
-                weight += w.floats()
-                bias += try floats(prefix + part + ".bias", [C])
-                dtype = w.dtype
-            }
-            return try Linear(name: prefix + "{query,key,value}.weight", weight: try Tensor(shape: [parts.count * C, C], floats: weight),
-                              bias: try Tensor(shape: [parts.count * C], floats: bias), precision: precision ?? dtype)
-        }
-        func norm(_ prefix: String) throws -> ([Float], [Float]) {
-            (try floats(prefix + ".weight", [C]), try floats(prefix + ".bias", [C]))
+        func norm(_ prefix: String) throws -> TransformerWeights.Norm {
+            TransformerWeights.Norm(weight: try floats(prefix + ".weight", [C]), bias: try floats(prefix + ".bias", [C]))
         }
         let word = try tensor("embeddings.word_embeddings.weight", [V, C])
-        positionEmbeddings = try floats("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, C])
-        tokenTypeEmbeddings = try floats("embeddings.token_type_embeddings.weight", [config.typeVocabSize, C])
-        embeddingNorm = try norm("embeddings.LayerNorm")
-        layers = try (0..<config.numHiddenLayers).map { n in
+        let positions = try floats("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, C])
+        let types = try floats("embeddings.token_type_embeddings.weight", [config.typeVocabSize, C])
+        let embeddingNorm = try norm("embeddings.LayerNorm")
+        let layers = try (0..<config.numHiddenLayers).map { n in
             let p = "encoder.layer.\(n)."
-            return BERTLayerWeights(
-                queryKeyValue: try fused(p + "attention.self.", ["query", "key", "value"]),
-                attentionOutput: try linear(p + "attention.output.dense", out: C, in: C),
-                attentionNorm: try norm(p + "attention.output.LayerNorm"),
-                intermediate: try linear(p + "intermediate.dense", out: I, in: C),
-                output: try linear(p + "output.dense", out: C, in: I),
-                outputNorm: try norm(p + "output.LayerNorm"))
+            let queryKeyValue = try ["query", "key", "value"].map { part in
+                (weight: try tensor(p + "attention.self." + part + ".weight", [C, C]),
+                 bias: Optional(try tensor(p + "attention.self." + part + ".bias", [C])))
+            }
+            // the order in which a missing tensor is reported: as the layer runs
+            let stacked = try TransformerWeights.stacked(name: p + "attention.self.{query,key,value}.weight", queryKeyValue,
+                                                         precision: precision)
+            let attentionOutput = try linear(p + "attention.output.dense", out: C, in: C)
+            let attentionNorm = try norm(p + "attention.output.LayerNorm")
+            let up = try linear(p + "intermediate.dense", out: I, in: C), down = try linear(p + "output.dense", out: C, in: I)
+            return TransformerWeights.Layer(attentionNorm: attentionNorm, queryKeyValue: stacked, attentionOutput: attentionOutput,
+                                            mlpNorm: try norm(p + "output.LayerNorm"), up: up, down: down)
         }
         pooler = store["pooler.dense.weight"] == nil ? nil : try linear("pooler.dense", out: C, in: C)
+        let wordEmbeddings: Linear
+        var head: Linear?
+        var headTransform: (dense: Linear, norm: TransformerWeights.Norm)?
         if store["cls.predictions.transform.dense.weight"] != nil {
             let bias = try tensor(store["cls.predictions.bias"] != nil ? "cls.predictions.bias" : "cls.predictions.decoder.bias", [V])
             // The decoder is tied to the word embedding (`cls.predictions.decoder.weight`, when stored, is the same matrix).
@@ -106,14 +84,15 @@ struct BERTWeights: @unchecked Sendable {
                 throw BERTError.badShape("cls.predictions.decoder.weight", expected: [V, C], actual: decoderWeight.shape)
             }
             let decoder = try Linear(name: "cls.predictions.decoder.weight", weight: decoderWeight, bias: bias, precision: precision)
-            maskedLMHead = BERTMaskedLMHead(transform: try linear("cls.predictions.transform.dense", out: C, in: C),
-                                            norm: try norm("cls.predictions.transform.LayerNorm"), decoder: decoder)
+            headTransform = (try linear("cls.predictions.transform.dense", out: C, in: C), try norm("cls.predictions.transform.LayerNorm"))
+            head = decoder
             wordEmbeddings = store["cls.predictions.decoder.weight"] == nil
                 ? decoder : try Linear(name: "embeddings.word_embeddings.weight", weight: word, bias: nil, precision: precision)
         } else {
-            maskedLMHead = nil
             wordEmbeddings = try Linear(name: "embeddings.word_embeddings.weight", weight: word, bias: nil, precision: precision)
         }
+        engine = TransformerWeights(tokenEmbedding: wordEmbeddings, positionEmbedding: positions, tokenTypeEmbedding: types,
+                                    embeddingNorm: embeddingNorm, layers: layers, finalNorm: nil, headTransform: headTransform, head: head)
         parameterCount = parameters
     }
 }

@@ -1,4 +1,5 @@
 import LMZooCore
+import LMZooTransformer
 
 /// A GPT-2 model's hyper-parameters: `config.json` (`GPT2Config`'s keys) or GGUF's `gpt2.*` keys,
 /// else inferred from the tensor shapes.
@@ -39,6 +40,18 @@ public struct GPTConfig: Equatable, Sendable {
 
     /// C / heads.
     public var headDim: Int { embeddingSize / headCount }
+
+    /// GPT-2 as the transformer engine runs it (`GPT2LMHeadModel`): token + learned position embeddings,
+    /// pre-LayerNorm blocks (fused `c_attn` with biases, causal attention, `gelu_new` or `gelu` MLP),
+    /// a final LayerNorm and the head (tied to `wte` unless the checkpoint has `lm_head.weight`).
+    public var transformerDescription: TransformerDescription {
+        TransformerDescription(
+            vocabulary: vocabSize, width: embeddingSize, layers: layerCount, inner: innerSize, contextLength: contextLength,
+            normalization: .init(kind: .layerNorm, epsilon: layerNormEpsilon, placement: .pre),
+            positions: .learned,
+            attention: .init(heads: headCount, fusedQueryKeyValue: true, bias: true, causal: true),
+            activation: .gelu(activation == "gelu" ? .erf : .tanh), mlpBias: true, head: .init(tied: true))
+    }
 
     func validate() throws {
         guard embeddingSize % headCount == 0 else {

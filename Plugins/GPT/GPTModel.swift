@@ -1,33 +1,52 @@
 import Foundation
 import LMZooCore
+import LMZooTransformer
 
-/// A GPT-2 language model (transformers' `GPT2LMHeadModel`, see ``GPTNetwork``). Keeps a KV cache of
+/// A GPT-2 language model (transformers' `GPT2LMHeadModel`, ``GPTConfig/transformerDescription`` run by
+/// the transformer engine). Keeps a KV cache of
 /// the last context it ran, so calls whose context extends the previous one (generation, predict
 /// after predict) only run the new tokens.
 public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistributions, @unchecked Sendable {
     public let architecture = "gpt2"
     public let config: GPTConfig
     public let tokenizer: any Tokenizer
-    public var parameterCount: Int { network.weights.parameterCount }
+    public let parameterCount: Int
     /// Bytes of the weight matrices as kept in memory (f32, or compressed).
-    public var weightByteCount: Int {
-        let w = network.weights
-        return w.blocks.reduce(w.tokenEmbedding.weightByteCount + (w.head === w.tokenEmbedding ? 0 : w.head.weightByteCount)) {
-            $0 + $1.qkv.weightByteCount + $1.attentionOut.weightByteCount + $1.up.weightByteCount + $1.down.weightByteCount
-        }
-    }
+    public var weightByteCount: Int { network.weights.matrixByteCount }
 
-    let network: GPTNetwork
+    let network: TransformerNetwork
     private let cache: KVCache
+    /// The cached context's activation buffers (used under `lock`, like `cache`).
+    private let workspace = TransformerWorkspace()
     private var cachedIDs: [Int] = []
     private var lastLogits: [Float] = []
     private let lock = NSLock()
 
-    init(config: GPTConfig, weights: GPTWeights, tokenizer: any Tokenizer) {
+    init(config: GPTConfig, network: TransformerNetwork, parameterCount: Int, tokenizer: any Tokenizer) {
         self.config = config
         self.tokenizer = tokenizer
-        network = GPTNetwork(config: config, weights: weights)
-        cache = KVCache(layers: config.layerCount, capacity: config.contextLength, width: config.embeddingSize)
+        self.network = network
+        self.parameterCount = parameterCount
+        cache = network.makeCache()
+    }
+
+    /// Which rows of logits a forward pass returns.
+    enum Output { case lastRow, allRows }
+
+    /// Runs `ids` at positions `cache.count ..< cache.count + T` and appends their keys/values to
+    /// `cache`; returns logits `(rows, V)` for the last or all new positions.
+    func forward(_ ids: [Int], cache: KVCache, workspace: TransformerWorkspace, output: Output) -> [Float] {
+        let (T, C) = (ids.count, config.embeddingSize)
+        precondition(T > 0 && cache.count + T <= config.contextLength, "positions beyond the context")
+        let x = workspace.buffer(.caller, count: T * C)  // hidden states (T, C)
+        network.hiddenStates(PackedSequences(ids), cache: cache, workspace: workspace, into: x)
+        // logits = ln_f(x) · wteᵀ   (rows, C) -> (rows, V)
+        let rows = output == .allRows ? T : 1
+        var logits = [Float](repeating: 0, count: rows * config.vocabSize)
+        logits.withUnsafeMutableBufferPointer {
+            network.logits(x + (T - rows) * C, rows: rows, workspace: workspace, into: $0.baseAddress!)
+        }
+        return logits
     }
 
     /// Log-probabilities after the last `contextLength` tokens of `context`; an empty context means
@@ -52,7 +71,7 @@ public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistrib
             cachedIDs = []
         }
         let fresh = Array(window[cachedIDs.count...])
-        lastLogits = network.forward(fresh, cache: cache, output: .lastRow)
+        lastLogits = forward(fresh, cache: cache, workspace: workspace, output: .lastRow)
         cachedIDs = window
         return lastLogits
     }
@@ -66,8 +85,7 @@ public final class GPTModel: LanguageModel, StreamingGenerating, SequenceDistrib
         guard ids.count <= config.contextLength else {
             throw GPTError.badConfig("\(ids.count) tokens exceed the context of \(config.contextLength)")
         }
-        let scratchCache = KVCache(layers: config.layerCount, capacity: ids.count, width: config.embeddingSize)
-        var rows = network.forward(ids, cache: scratchCache, output: .allRows)
+        var rows = forward(ids, cache: network.makeCache(capacity: ids.count), workspace: TransformerWorkspace(), output: .allRows)
         let V = config.vocabSize
         rows.withUnsafeMutableBufferPointer { buffer in
             Kernels.parallelChunks(ids.count, minimumChunk: 4) { a, b in

@@ -1,6 +1,7 @@
 import LMZooCore
 import LMZooFormats
 import LMZooTraining
+import LMZooTransformer
 
 /// The `gpt2` architecture plugin: GPT-2 from Hugging Face directories (safetensors, sharded,
 /// `pytorch_model.bin`; keys with or without `transformer.`), PyTorch state dicts and GGUF files
@@ -32,7 +33,8 @@ public enum GPTPlugin {
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw GPTError.noTokenizer("\(tokenizer.vocabularySize) tokens but the model has \(config.vocabSize) rows")
         }
-        let weights = try GPTWeights(source.tensors, config: config, precision: precision)
-        return GPTModel(config: config, weights: weights, tokenizer: tokenizer)
+        let (weights, parameterCount) = try GPTWeights.bind(source.tensors, config: config, precision: precision)
+        let network = try TransformerNetwork(description: config.transformerDescription, weights: weights)
+        return GPTModel(config: config, network: network, parameterCount: parameterCount, tokenizer: tokenizer)
     }
 }

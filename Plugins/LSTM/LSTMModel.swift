@@ -47,7 +47,7 @@ public final class LSTMModel: LanguageModel, Generating, @unchecked Sendable {
             if start < context.count {
                 let suffix = Array(context[start...])
                 let hidden = network.hiddenStates(ids: suffix, steps: suffix.count, batch: 1, state: &state)
-                top = Array(hidden[((suffix.count - 1) * config.hiddenSize)...])
+                top = Array(hidden[(suffix.count * config.hiddenSize)...])  // the last of (T+1, 1, H)
             }
             cache = (context, state, top)
             return top
@@ -111,7 +111,7 @@ public final class LSTMModel: LanguageModel, Generating, @unchecked Sendable {
                     var first = 0
                     while first < T * B {
                         let rows = min(block, T * B - first)
-                        network.logits(h.baseAddress! + first * H, rows: rows, into: logits.baseAddress!,
+                        network.logits(h.baseAddress! + (B + first) * H, rows: rows, into: logits.baseAddress!,
                                        logSumExps: totals.baseAddress!)
                         for r in 0..<rows {
                             try body((first + r) / B, (first + r) % B, logits.baseAddress! + r * V, totals[r])

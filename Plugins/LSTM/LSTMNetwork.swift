@@ -1,6 +1,7 @@
 import COpenBLAS
 import Foundation
 import LMZooCore
+import LMZooTraining
 
 /// The recurrent state of every layer for a batch of B sequences: `h`, `c` `(B, H)` per layer.
 struct LSTMState: Sendable {
@@ -16,19 +17,20 @@ struct LSTMState: Sendable {
 
 /// The forward pass of embedding -> stacked LSTM -> linear decoder, matching `torch.nn.LSTM`
 /// (gates i, f, g, o; `c' = f*c + i*g`, `h' = o*tanh(c')`) and Keras's `LSTMCell` (the same with one
-/// bias and a configurable `recurrent_activation`).
+/// bias and a configurable `recurrent_activation`). Each layer is ``LSTMCell``, the cell training
+/// runs too.
 ///
-/// Batches are time-major: row `t * B + b` is sequence b at step t. Per layer the input projection of
-/// the whole batch is one sgemm; the recurrence is one sgemv (B = 1) or sgemm per step.
+/// Batches are time-major: row `t * B + b` is sequence b at step t.
 struct LSTMNetwork: Sendable {
     let weights: LSTMWeights
 
     var vocabularySize: Int { weights.config.vocabSize }
     var hiddenSize: Int { weights.config.hiddenSize }
 
-    /// The top layer's outputs `(T*B, H)` for `ids` `(T*B)` (time-major), updating `state` in place.
+    /// The top layer's hidden states `(T+1, B, H)` for `ids` `(T*B)` (time-major): block 0 is its
+    /// state before, blocks 1... its outputs (row `B + t * B + b`). Updates `state` in place.
     func hiddenStates(ids: [Int], steps T: Int, batch B: Int, state: inout LSTMState) -> [Float] {
-        let E = weights.config.embeddingSize, H = hiddenSize, rows = T * B
+        let E = weights.config.embeddingSize, H = hiddenSize, rows = T * B, gate = weights.config.recurrentActivation ?? .sigmoid
         // Embedding lookup: (T*B) ids -> (T*B, E).
         var input = [Float](repeating: 0, count: rows * E)
         input.withUnsafeMutableBufferPointer { x in
@@ -38,55 +40,29 @@ struct LSTMNetwork: Sendable {
                 }
             }
         }
-        var gates = [Float](repeating: 0, count: rows * 4 * H)
+        var inputOffset = 0  // the embeddings, then the layer below's outputs from row B
         for (k, layer) in weights.layers.enumerated() {
-            var output = [Float](repeating: 0, count: rows * H)
+            // (T*B, in) -> (T*B, H), from and back into the layer's state (B, H).
+            var acts = LSTMCell.Activations(steps: T, batch: B, hidden: H, keepingCells: false)
+            acts.hidden.replaceSubrange(0..<B * H, with: state.h[k])
+            acts.cells.replaceSubrange(0..<B * H, with: state.c[k])
+            let shape = LSTMCell.Shape(steps: T, batch: B, inputs: layer.inputSize, hidden: H)
             input.withUnsafeBufferPointer { x in
-                gates.withUnsafeMutableBufferPointer { g in
-                    output.withUnsafeMutableBufferPointer { out in
-                        state.h[k].withUnsafeMutableBufferPointer { h in
-                            state.c[k].withUnsafeMutableBufferPointer { c in
-                                runLayer(layer, input: x.baseAddress!, output: out.baseAddress!, gates: g.baseAddress!,
-                                         steps: T, batch: B, h: h.baseAddress!, c: c.baseAddress!)
-                            }
+                layer.weightIH.withUnsafeBufferPointer { wih in
+                    layer.weightHH.withUnsafeBufferPointer { whh in
+                        layer.bias.withUnsafeBufferPointer { bias in
+                            LSTMCell.forward(&acts, inp: x.baseAddress! + inputOffset, weightIH: wih.baseAddress!, weightHH: whh.baseAddress!,
+                                             biasIH: bias.baseAddress!, biasHH: nil, gate: gate, shape: shape)
                         }
                     }
                 }
             }
-            input = output
+            state.h[k] = Array(acts.hidden[(rows * H)...])
+            state.c[k] = acts.cells
+            input = acts.hidden
+            inputOffset = B * H
         }
         return input
-    }
-
-    /// One layer over the whole batch: input `(T*B, in)` -> output `(T*B, H)`; `gates` is scratch `(T*B, 4H)`.
-    private func runLayer(_ layer: LSTMLayerWeights, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                          gates g: UnsafeMutablePointer<Float>, steps T: Int, batch B: Int,
-                          h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>) {
-        let H = hiddenSize, G = 4 * H, rows = T * B, inputSize = layer.inputSize
-        let activation = weights.config.recurrentActivation ?? .sigmoid
-        layer.bias.withUnsafeBufferPointer { bias in
-            for row in 0..<rows { (g + row * G).update(from: bias.baseAddress!, count: G) }
-        }
-        // The whole sequence's input projection: (T*B, in) x (in, 4H) -> (T*B, 4H), added to the bias rows.
-        layer.weightIH.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(G), Int32(inputSize),
-                        1, input, Int32(inputSize), w.baseAddress, Int32(inputSize), 1, g, Int32(G))
-        }
-        layer.weightHH.withUnsafeBufferPointer { whh in
-            for t in 0..<T {
-                let step = g + t * B * G
-                if B == 1 {
-                    // (4H, H) x (H) -> (4H)
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(G), Int32(H), 1, whh.baseAddress, Int32(H), h, 1, 1, step, 1)
-                } else {
-                    // (B, H) x (H, 4H) -> (B, 4H)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(B), Int32(G), Int32(H),
-                                1, h, Int32(H), whh.baseAddress, Int32(H), 1, step, Int32(G))
-                }
-                LSTMCellMath.update(gates: step, batch: B, hidden: H, activation: activation, h: h, c: c,
-                                    out: output + t * B * H)
-            }
-        }
     }
 
     /// Decoder logits for `rows` rows of `hidden` `(R, H)` -> `(R, V)`, into `logits`, and each row's

@@ -25,7 +25,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "Output format (default: from OUT's extension).")
     var format: String?
 
-    @Option(help: "Convert floating-point tensors to f32, f16, bf16 (q8_0: GGUF only).")
+    @Option(help: "Convert floating-point tensors to f32, f16, bf16 (\(ConvertCommand.blockTypeNames): GGUF only).")
     var dtype: String?
 
     @Option(help: "Re-map names and shapes to another ecosystem's convention (hf, torch, keras, gguf).")
@@ -121,10 +121,16 @@ struct ConvertCommand: ParsableCommand {
         }
     }
 
+    /// What `--dtype` accepts: the floating-point element types and every block type lmzoo can write.
+    static let dtypes: [DType] = [.f32, .f16, .bf16, .f64] + BlockQuantization.writable
+
+    /// `q8_0` (the writable block types, lower case, comma-separated).
+    static var blockTypeNames: String { BlockQuantization.writable.map { $0.rawValue.lowercased() }.joined(separator: ", ") }
+
     private func parseDType(for writer: any CheckpointFormat) throws -> DType? {
         guard let dtype else { return nil }
-        guard let parsed = DType(userName: dtype), [.f32, .f16, .bf16, .f64, .q8_0].contains(parsed) else {
-            throw UsageError("--dtype \(dtype): expected one of f32, f16, bf16, q8_0")
+        guard let parsed = DType(userName: dtype), ConvertCommand.dtypes.contains(parsed) else {
+            throw UsageError("--dtype \(dtype): expected one of f32, f16, bf16, \(ConvertCommand.blockTypeNames)")
         }
         guard writer.canHold(parsed) else {
             let holders = CheckpointFormats.all.filter { $0.canWrite && $0.canHold(parsed) }.map(\.name)

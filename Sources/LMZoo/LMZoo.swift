@@ -1,6 +1,7 @@
 @_exported import LMZooCore
 @_exported import LMZooFormats
 @_exported import LMZooTraining
+@_exported import LMZooTransformer
 import LMZooBERT
 import LMZooGPT
 import LMZooHMM

@@ -1,4 +1,6 @@
 import Foundation
+import LMZooCore
+import LMZooLSTM
 import LMZooTraining
 import Testing
 
@@ -132,22 +134,22 @@ import Testing
     }
 
     @Test func lstmLayer() {
-        let shape = LSTMLayerKernel.Shape(steps: 4, batch: 2, inputs: 3, hidden: 5)
+        let shape = LSTMCell.Shape(steps: 4, batch: 2, inputs: 3, hidden: 5)
         let (T, B, I, H) = (shape.steps, shape.batch, shape.inputs, shape.hidden)
         let v = Variables()
         v["x"] = G.random(T * B * I, seed: 18); v["wih"] = G.random(4 * H * I, seed: 19, std: 0.5)
         v["whh"] = G.random(4 * H * H, seed: 20, std: 0.5); v["bih"] = G.random(4 * H, seed: 21, std: 0.5)
         v["bhh"] = G.random(4 * H, seed: 22, std: 0.5)
         let r = G.random(T * B * H, seed: 23)
-        func forward() -> LSTMLayerKernel.Activations {
-            var acts = LSTMLayerKernel.Activations(steps: T, batch: B, hidden: H)
-            LSTMLayerKernel.forward(&acts, inp: v["x"], weightIH: v["wih"], weightHH: v["whh"], biasIH: v["bih"], biasHH: v["bhh"], shape: shape)
+        func forward() -> LSTMCell.Activations {
+            var acts = LSTMCell.Activations(steps: T, batch: B, hidden: H)
+            LSTMCell.forward(&acts, inp: v["x"], weightIH: v["wih"], weightHH: v["whh"], biasIH: v["bih"], biasHH: v["bhh"], shape: shape)
             return acts
         }
         let acts = forward()
         var dx = [Float](repeating: 0, count: T * B * I), dwih = [Float](repeating: 0, count: 4 * H * I)
         var dwhh = [Float](repeating: 0, count: 4 * H * H), dbih = [Float](repeating: 0, count: 4 * H), dbhh = [Float](repeating: 0, count: 4 * H)
-        LSTMLayerKernel.backward(dinp: &dx, dweightIH: &dwih, dweightHH: &dwhh, dbiasIH: &dbih, dbiasHH: &dbhh, dout: r, acts: acts,
+        LSTMCell.backward(dinp: &dx, dweightIH: &dwih, dweightHH: &dwhh, dbiasIH: &dbih, dbiasHH: &dbhh, dout: r, acts: acts,
                                  inp: v["x"], weightIH: v["wih"], weightHH: v["whh"], shape: shape)
         for (name, grad) in [("x", dx), ("wih", dwih), ("whh", dwhh), ("bih", dbih), ("bhh", dbhh)] {
             #expect(G.relativeError(v, name, analytic: grad, epsilon: 3e-3) { G.project(Array(forward().hidden[(B * H)...]), r) } < Self.tolerance, "\(name)")

@@ -2,6 +2,7 @@ import Foundation
 import LMZoo
 import LMZooCore
 import LMZooFormats
+import LMZooLSTM
 import LMZooNGram
 import LMZooTestSupport
 import LMZooTraining

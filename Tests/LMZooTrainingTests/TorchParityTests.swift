@@ -1,7 +1,10 @@
 import Foundation
+import LMZooBERT
 import LMZooCore
 import LMZooFormats
+import LMZooGPT
 import LMZooTestSupport
+import LMZooLSTM
 import LMZooTraining
 import Testing
 

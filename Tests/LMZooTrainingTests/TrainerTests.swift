@@ -1,6 +1,7 @@
 import Foundation
 import LMZooCore
 import LMZooFormats
+import LMZooGPT
 import LMZooLSTM
 import LMZooTestSupport
 import LMZooTraining

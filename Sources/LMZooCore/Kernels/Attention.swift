@@ -17,14 +17,17 @@ public enum Attention {
     /// `softmax(Q Kᵀ / sqrt(headDim) + mask) V` for every head.
     ///
     /// - queries: `(T, ·)` rows of stride `queryStride`; keys, values: `(S, ·)` rows of stride `keyValueStride`;
+    /// - keyValueHeads: grouped-query attention (`heads` a multiple of it): query head `h` reads key/value
+    ///   head `h / (heads / keyValueHeads)`; nil means one key/value head per query head;
     /// - out: `(T, ·)` rows of stride `outStride`, heads concatenated;
     /// - scratch: at least ``scratchCount(queryCount:keyCount:)`` floats.
     public static func multiHead(queries: UnsafePointer<Float>, queryStride: Int, queryCount T: Int,
                                  keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyValueStride: Int,
-                                 keyCount S: Int, heads: Int, headDim: Int, mask: Mask,
+                                 keyCount S: Int, heads: Int, keyValueHeads: Int? = nil, headDim: Int, mask: Mask,
                                  into out: UnsafeMutablePointer<Float>, outStride: Int,
                                  scratch: UnsafeMutablePointer<Float>) {
         guard T > 0, S > 0 else { return }
+        let group = heads / (keyValueHeads ?? heads)
         let scale = 1 / Float(headDim).squareRoot()
         let offset: Int? = if case let .causal(offset) = mask { offset } else { nil }
         if T > 1, heads > 1, Kernels.threadCount > 1, T * S >= parallelMinimumScores {
@@ -38,16 +41,17 @@ public enum Attention {
             defer { buffers.deallocate() }
             Kernels.concurrentIterations(chunks) { chunk in
                 for h in heads * chunk / chunks ..< heads * (chunk + 1) / chunks {
-                    manyQueries(head: h, queries: queries, queryStride: queryStride, queryCount: T, keys: keys, values: values,
-                                keyValueStride: keyValueStride, keyCount: S, headDim: headDim, scale: scale, offset: offset,
-                                into: out, outStride: outStride, scores: buffers + chunk * T * S)
+                    let kv = h / group * headDim
+                    head(queries: queries + h * headDim, queryStride: queryStride, queryCount: T, keys: keys + kv, values: values + kv,
+                         keyValueStride: keyValueStride, keyCount: S, headDim: headDim, scale: scale, offset: offset,
+                         into: out + h * headDim, outStride: outStride, scores: buffers + chunk * T * S)
                 }
             }
             return
         }
         for h in 0..<heads {
             if T == 1 {
-                let q = queries + h * headDim, k = keys + h * headDim, v = values + h * headDim, o = out + h * headDim
+                let q = queries + h * headDim, k = keys + h / group * headDim, v = values + h / group * headDim, o = out + h * headDim
                 let visible = offset.map { min(S, $0 + 1) } ?? S
                 // (visible, hd) · (hd) -> (visible) scores; softmax; (visible, hd)ᵀ · (visible) -> (hd)
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(visible), Int32(headDim), scale, k, Int32(keyValueStride),
@@ -57,21 +61,23 @@ public enum Attention {
                             scratch, 1, 0, o, 1)
                 continue
             }
-            manyQueries(head: h, queries: queries, queryStride: queryStride, queryCount: T, keys: keys, values: values,
-                        keyValueStride: keyValueStride, keyCount: S, headDim: headDim, scale: scale, offset: offset,
-                        into: out, outStride: outStride, scores: scratch)
+            let kv = h / group * headDim
+            head(queries: queries + h * headDim, queryStride: queryStride, queryCount: T, keys: keys + kv, values: values + kv,
+                 keyValueStride: keyValueStride, keyCount: S, headDim: headDim, scale: scale, offset: offset,
+                 into: out + h * headDim, outStride: outStride, scores: scratch)
         }
     }
 
     /// Score count (T x S) from which heads run in parallel.
     static let parallelMinimumScores = 4096
 
-    /// Head `h` for T > 1 queries: scores `(T, S)` by sgemm, row softmax under the mask, times V.
-    private static func manyQueries(head h: Int, queries: UnsafePointer<Float>, queryStride: Int, queryCount T: Int,
-                                    keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyValueStride: Int,
-                                    keyCount S: Int, headDim: Int, scale: Float, offset: Int?,
-                                    into out: UnsafeMutablePointer<Float>, outStride: Int, scores: UnsafeMutablePointer<Float>) {
-        let q = queries + h * headDim, k = keys + h * headDim, v = values + h * headDim, o = out + h * headDim
+    /// One head for T queries (pointers at the head's first column): scores `(T, S)` by sgemm, row
+    /// softmax under the mask, times V. `scores` keeps the probabilities (zero where masked): the
+    /// training forward saves them for ``AttentionKernel/backward(dqkv:dout:qkv:att:batch:steps:channels:heads:keyValueHeads:)``.
+    static func head(queries q: UnsafePointer<Float>, queryStride: Int, queryCount T: Int,
+                     keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, keyValueStride: Int,
+                     keyCount S: Int, headDim: Int, scale: Float, offset: Int?,
+                     into o: UnsafeMutablePointer<Float>, outStride: Int, scores: UnsafeMutablePointer<Float>) {
         // (T, hd) x (hd, S) -> (T, S) scores
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(S), Int32(headDim), scale,
                     q, Int32(queryStride), k, Int32(keyValueStride), 0, scores, Int32(S))

@@ -2,8 +2,9 @@ import COpenBLAS
 import CKernels
 import Foundation
 
-/// Row-wise transformer math shared by the GPT and BERT plugins (`x` is row-major `(rows, dim)`).
-/// Elementwise work runs eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
+/// Row-wise transformer math shared by inference and training (`x` is row-major `(rows, dim)`).
+/// Elementwise exp / sigmoid / tanh / GELU / softmax run in CKernels' AVX2 + FMA kernels (activations.c,
+/// their one home); reductions eight lanes at a time (``VectorMath``); matrix work is in ``Linear`` and
 /// ``Attention``.
 public enum Kernels {
     /// Threads the compressed matvec and other row-split kernels use (default: the CPUs, at most
@@ -43,23 +44,32 @@ public enum Kernels {
         cblas_saxpy(Int32(count), 1, x, 1, y, 1)
     }
 
-    /// Layer normalisation over the last dimension, `torch.nn.LayerNorm` semantics (biased variance):
+    /// Layer normalisation over the last dimension (``LayerNormKernel``, no statistics saved):
     /// `(rows, dim) -> (rows, dim)`, `out = (x - mean) / sqrt(var + eps) * gamma + beta`. `out` may be `x`.
     public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, dim: Int, gamma: [Float], beta: [Float],
                                  epsilon: Float, into out: UnsafeMutablePointer<Float>) {
         precondition(gamma.count == dim && beta.count == dim, "layer norm parameters must have \(dim) values")
         gamma.withUnsafeBufferPointer { g in
             beta.withUnsafeBufferPointer { b in
-                for r in 0..<rows {
-                    let row = x + r * dim
-                    let mean = VectorMath.sum(row, count: dim) / Float(dim)
-                    let variance = VectorMath.sumOfSquaredDeviations(row, from: mean, count: dim) / Float(dim)
-                    let inverse = 1 / (variance + epsilon).squareRoot()
-                    let dst = out + r * dim
-                    for i in 0..<dim { dst[i] = (row[i] - mean) * inverse * g[i] + b[i] }
-                }
+                LayerNormKernel.forward(out: out, inp: x, weight: g.baseAddress!, bias: b.baseAddress!, rows: rows, width: dim,
+                                        epsilon: epsilon)
             }
         }
+    }
+
+    /// `y = exp(x)` over `count` values (CKernels' Cephes `expf`, AVX2 + FMA); `y` may be `x`.
+    public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_exp(x, y, count)
+    }
+
+    /// `y = 1 / (1 + exp(-x))` over `count` values (CKernels); `y` may be `x`.
+    public static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_sigmoid(x, y, count)
+    }
+
+    /// `y = tanh(x)` over `count` values (CKernels, `1 - 2 / (e^{2x} + 1)`, about 1e-7 absolute); `y` may be `x`.
+    public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        lmz_tanh(x, y, count)
     }
 
     /// In place: GELU with the tanh approximation (`gelu_new`, GPT-2):
@@ -71,16 +81,12 @@ public enum Kernels {
     /// In place: exact GELU (`torch.nn.functional.gelu`, BERT): `0.5 x (1 + erf(x / sqrt 2))`
     /// (erf to about 1.5e-7 absolute).
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        VectorMath.map(x, count: count) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_781_186_547_5)) }
+        lmz_gelu_erf(x, count)  // CKernels: AVX2 + FMA
     }
 
     /// In place: `softmax` of one row of `count` values (max-shifted).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        guard count > 0 else { return }
-        let top = VectorMath.maximum(x, count: count)
-        VectorMath.map(x, count: count) { VectorMath.exp($0 - top) }
-        let scale = 1 / VectorMath.sum(x, count: count)
-        cblas_sscal(Int32(count), scale, x, 1)
+        lmz_softmax(x, count)  // CKernels: max-shifted exp, AVX2 + FMA
     }
 
     /// For each of `rows` rows `(rows, count)`: adds `bias` `(count)` when given (in place, while the
@@ -97,9 +103,14 @@ public enum Kernels {
     /// In place: `log_softmax` of one row of `count` values.
     public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
-        let top = VectorMath.maximum(x, count: count)
-        let total = VectorMath.sumOfExp(x, shift: top, count: count)
-        let shift = top + Foundation.log(total)
+        let shift = logSumExp(x, count: count)
         VectorMath.map(x, count: count) { $0 - shift }
+    }
+
+    /// `log(sum(exp(x)))` of `count > 0` values, max-shifted: the normaliser of every log-softmax and
+    /// cross-entropy.
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let top = VectorMath.maximum(x, count: count)
+        return top + Foundation.log(VectorMath.sumOfExp(x, shift: top, count: count))
     }
 }

@@ -3,11 +3,12 @@ import CKernels
 import Foundation
 
 /// A dense layer `y = x Wᵀ + b` whose weight stays in the precision it was given: f32 through OpenBLAS,
-/// or f16 / bf16 / llama.cpp Q8_0 kept compressed in memory and widened on the fly in the matmul
-/// (decode is memory-bound, so fewer bytes read is faster). Used by the GPT and BERT plugins.
+/// or f16 / bf16 / a llama.cpp block type (Q8_0, Q4_0: every ``BlockQuantization`` entry with kernels)
+/// kept compressed in memory and widened on the fly in the matmul (decode is memory-bound, so fewer
+/// bytes read is faster). Used by the GPT and BERT plugins.
 ///
 /// - one row (decode): a matrix-vector product over the stored bytes (`cblas_sgemv` for f32, the
-///   AVX2 kernels of `CKernels` otherwise), split across ``Kernels/threadCount`` threads;
+///   type's ``WeightKernels`` otherwise), split across ``Kernels/threadCount`` threads;
 /// - many rows (prefill, batches): `cblas_sgemm`; compressed weights are decoded a tile of output rows
 ///   at a time into a scratch buffer, so no full f32 copy ever exists.
 public final class Linear: @unchecked Sendable {
@@ -17,7 +18,7 @@ public final class Linear: @unchecked Sendable {
         case f32OutputMajor
         /// f32 `(in, out)`, GPT-2's `Conv1D` orientation (used zero-copy, e.g. from a mapped file).
         case f32InputMajor
-        /// f16 / bf16 / Q8_0 `(out, in)` rows, decoded on the fly.
+        /// f16 / bf16 / block-quantised `(out, in)` rows, decoded on the fly by ``WeightKernels/of(_:)``.
         case compressed(DType)
     }
 
@@ -31,10 +32,13 @@ public final class Linear: @unchecked Sendable {
     public let weight: Tensor
     /// Bias `(out)`, if any.
     public let bias: [Float]?
+    /// The kernels of a `.compressed` weight.
+    private let kernels: WeightKernels?
 
     /// Builds a layer from `weight`, `(out, in)` when `inputMajor` is false (PyTorch `nn.Linear`,
     /// GGUF) or `(in, out)` when true (GPT-2 `Conv1D`), converting to `precision` when given
-    /// (nil keeps f32/f16/bf16/Q8_0 as they are and widens anything else to f32). `name` is used
+    /// (nil keeps f32, f16, bf16 and block types with kernels as they are and widens anything else to
+    /// f32; a block type the weight is not in is kept only when it has a quantiser). `name` is used
     /// in error messages.
     public init(name: String, weight source: Tensor, bias biasTensor: Tensor?, inputMajor: Bool = false,
                 precision: DType? = nil) throws {
@@ -44,13 +48,10 @@ public final class Linear: @unchecked Sendable {
         let (inF, outF) = inputMajor ? (source.shape[0], source.shape[1]) : (source.shape[1], source.shape[0])
         inFeatures = inF
         outFeatures = outF
-        let kept: DType
-        switch precision ?? source.dtype {
-        case .f16: kept = .f16
-        case .bf16: kept = .bf16
-        case .q8_0 where inF % 32 == 0: kept = .q8_0
-        default: kept = .f32
-        }
+        let wanted = precision ?? source.dtype
+        let convertible = wanted == source.dtype || !wanted.isBlockQuantized || BlockQuantization.of(wanted)?.quantize != nil
+        let kept = convertible && WeightKernels.canKeep(wanted, inFeatures: inF) ? wanted : .f32
+        kernels = WeightKernels.of(kept)
         if kept == .f32 {
             let wide = try source.dtype == .f32 ? source : source.converted(to: .f32)
             weight = wide
@@ -99,12 +100,12 @@ public final class Linear: @unchecked Sendable {
                                 Int32(rows), Int32(outFeatures), Int32(inFeatures), 1, x, Int32(inFeatures),
                                 wf, Int32(inputMajor ? outFeatures : inFeatures), 0, y, Int32(outFeatures))
                 }
-            case let .compressed(dtype):
-                let kind = Linear.kernelKind(dtype)
+            case .compressed:
+                let kernels = kernels!
                 if rows <= 2 {
-                    for r in 0..<rows { matvec(kind, w, x + r * inFeatures, y + r * outFeatures) }
+                    for r in 0..<rows { matvec(kernels, w, x + r * inFeatures, y + r * outFeatures) }
                 } else {
-                    tiledProduct(kind, w, x, rows: rows, y)
+                    tiledProduct(kernels, w, x, rows: rows, y)
                 }
             }
         }
@@ -122,23 +123,23 @@ public final class Linear: @unchecked Sendable {
                 out.update(from: w.assumingMemoryBound(to: Float.self) + index * inFeatures, count: inFeatures)
             case .f32InputMajor:
                 cblas_scopy(Int32(inFeatures), w.assumingMemoryBound(to: Float.self) + index, Int32(outFeatures), out, 1)
-            case let .compressed(dtype):
-                lmz_dequantize_rows(Linear.kernelKind(dtype), w, index, 1, inFeatures, out)
+            case .compressed:
+                kernels!.decodeRows(w, index, 1, inFeatures, out)
             }
         }
     }
 
     /// One input row through the compressed kernel, output rows split across threads.
-    private func matvec(_ kind: lmz_weight_kind, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>,
+    private func matvec(_ kernels: WeightKernels, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>,
                         _ y: UnsafeMutablePointer<Float>) {
         let (inF, outF) = (inFeatures, outFeatures)
         Kernels.parallelChunks(outF, minimumChunk: 64) { start, end in
-            lmz_matvec(kind, w, start, end - start, inF, x, y + start)
+            kernels.matvec(w, start, end - start, inF, x, y + start)
         }
     }
 
     /// Many rows: decode a tile of output rows to f32, then `(rows, in) x (in, tile) -> (rows, tile)`.
-    private func tiledProduct(_ kind: lmz_weight_kind, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, rows: Int,
+    private func tiledProduct(_ kernels: WeightKernels, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, rows: Int,
                               _ y: UnsafeMutablePointer<Float>) {
         let tile = min(outFeatures, max(32, (1 << 18) / inFeatures))
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tile * inFeatures)
@@ -148,19 +149,11 @@ public final class Linear: @unchecked Sendable {
             let count = min(tile, outFeatures - start)
             let (first, inF) = (start, inFeatures)
             Kernels.parallelChunks(count, minimumChunk: 16) { a, b in
-                lmz_dequantize_rows(kind, w, first + a, b - a, inF, scratch + a * inF)
+                kernels.decodeRows(w, first + a, b - a, inF, scratch + a * inF)
             }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(inFeatures), 1,
                         x, Int32(inFeatures), scratch, Int32(inFeatures), 0, y + start, Int32(outFeatures))
             start += count
-        }
-    }
-
-    private static func kernelKind(_ dtype: DType) -> lmz_weight_kind {
-        switch dtype {
-        case .f16: LMZ_WEIGHT_F16
-        case .bf16: LMZ_WEIGHT_BF16
-        default: LMZ_WEIGHT_Q8_0
         }
     }
 

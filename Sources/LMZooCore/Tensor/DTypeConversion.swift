@@ -105,7 +105,7 @@ public enum DTypeConversion {
         case .i16: for i in 0..<n { out[i] = Float(load(src, start + i, Int16.self)) }
         case .u16: for i in 0..<n { out[i] = Float(load(src, start + i, UInt16.self)) }
         case .f64, .i32, .u32, .i64, .u64: preconditionFailure("wide types decode to Double")
-        case .q8_0, .q4_0: preconditionFailure("block types decode through BlockQuantization")
+        default: preconditionFailure("block types decode through BlockQuantization")
         }
     }
 

@@ -7,10 +7,9 @@ import LMZooCore
 public enum GGUFModelMetadata {
     /// llama.cpp's `general.file_type` for the dtype most tensors are written in.
     public static func fileType(for dtype: DType?) -> UInt32 {
-        switch dtype {
+        if let dtype, let blocks = BlockQuantization.of(dtype) { return blocks.fileType }
+        return switch dtype {
         case .f16: 1
-        case .q4_0: 2
-        case .q8_0: 7
         case .bf16: 32
         default: 0
         }

@@ -13,8 +13,8 @@ public struct GGUFFormat: CheckpointFormat {
         prefix.count >= 4 && prefix.prefix(4).elementsEqual("GGUF".utf8)
     }
 
-    /// F32 F16 BF16 F64 I8 I16 I32 I64 Q8_0 Q4_0 (Q4_0 tensors are written as they are; lmzoo
-    /// does not quantize to Q4_0).
+    /// F32 F16 BF16 F64 I8 I16 I32 I64 and every ``BlockQuantization`` type (one without a quantiser,
+    /// as Q4_0, is written as it is; lmzoo does not quantize to it).
     public func canHold(_ dtype: DType) -> Bool { GGUFWriter.canHold(dtype) }
 
     public func read(path: String) throws -> TensorStore { try GGUFReader.read(path: path) }

@@ -6,13 +6,14 @@ import LMZooCore
 /// that gguf-py wrote therefore gives the same bytes. The file is streamed tensor by tensor into
 /// a temporary file and renamed into place (see ``AtomicFileWriter``).
 ///
-/// Dtypes (``targetDType(for:options:)``): with `WriteOptions.dtype == .q8_0`, float tensors of 2
-/// or more dimensions whose last (innermost, GGUF `ne[0]`) dimension is a multiple of 32 become
-/// Q8_0, quantized as llama.cpp's `quantize_row_q8_0_ref`; other float tensors of 2+ dimensions
-/// become F16 and 0-d/1-d float tensors (biases, norms) F32, as llama.cpp's `convert_hf_to_gguf.py`
-/// does; tensors already Q8_0 and integer tensors are kept. Any other `dtype` converts float
-/// tensors as every writer does. GGUF holds F32 F16 BF16 F64 I8 I16 I32 I64 Q8_0 Q4_0; BOOL and
-/// unsigned integer tensors are refused.
+/// Dtypes (``targetDType(for:options:)``): with `WriteOptions.dtype` a block type
+/// (``BlockQuantization``, e.g. `.q8_0`), float tensors of 2 or more dimensions whose last
+/// (innermost, GGUF `ne[0]`) dimension is a whole number of blocks become that type, quantized by
+/// its table entry (Q8_0: llama.cpp's `quantize_row_q8_0_ref`); other float tensors of 2+
+/// dimensions become F16 and 0-d/1-d float tensors (biases, norms) F32, as llama.cpp's
+/// `convert_hf_to_gguf.py` does; tensors already in that type and integer tensors are kept. Any
+/// other `dtype` converts float tensors as every writer does. GGUF holds F32 F16 BF16 F64 I8 I16 I32
+/// I64 and every block type of ``BlockQuantization``; BOOL and unsigned integer tensors are refused.
 ///
 /// Alignment: `general.alignment` (UINT32, a power of two) when the metadata has it, else 32.
 /// Tensor names are written as given (llama.cpp itself refuses names of 64 bytes or more).
@@ -37,7 +38,7 @@ public enum GGUFWriter {
     ///     ], to: "model.gguf", options: WriteOptions(dtype: .q8_0))
     ///
     /// Throws (before creating any file) ``GGUFError`` for duplicate keys, a bad `general.alignment`,
-    /// arrays nested too deep, tensors of more than 4 dimensions, Q8_0/Q4_0 rows that are not whole
+    /// arrays nested too deep, tensors of more than 4 dimensions, block-quantised rows that are not whole
     /// blocks, or aliases under `--shared once`; `FormatCapabilityError` for dtypes GGUF cannot hold.
     @discardableResult
     public static func write(
@@ -68,10 +69,12 @@ public enum GGUFWriter {
 
     /// The dtype `tensor` is written as under `options` (see the type's documentation).
     public static func targetDType(for tensor: Tensor, options: WriteOptions) -> DType {
-        guard options.dtype == .q8_0, tensor.dtype.isFloatingPoint else { return options.targetDType(for: tensor.dtype) }
-        if tensor.dtype == .q8_0 { return .q8_0 }
+        guard let target = options.dtype, target.isBlockQuantized, tensor.dtype.isFloatingPoint else {
+            return options.targetDType(for: tensor.dtype)
+        }
+        if tensor.dtype == target { return target }
         guard tensor.shape.count >= 2 else { return .f32 }
-        return tensor.shape[tensor.shape.count - 1] % DType.q8_0.blockSize == 0 ? .q8_0 : .f16
+        return tensor.shape[tensor.shape.count - 1] % target.blockSize == 0 ? target : .f16
     }
 
     /// True for the dtypes a GGUF file can hold.

@@ -132,7 +132,7 @@ enum HDF5Types {
             return type
         case .bf16:
             return try HDF5Handle.type(H5Tcreate(H5T_OPAQUE, 2), or: failure)
-        case .q8_0, .q4_0:
+        default:  // the block types
             throw .unsupportedType(dataset: "", what: dtype.rawValue)
         }
     }

@@ -43,7 +43,7 @@ enum NumPyDescr {
         case .i64: "<i8"
         case .u64: "<u8"
         case .bool: "|b1"
-        case .bf16, .q8_0, .q4_0: nil
+        default: nil  // BF16 and the block types
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LMZooCore
+import LMZooTransformer
 
 /// Every trainable tensor of a model in one flat f32 buffer, with a gradient buffer of the same
 /// layout (llm.c's `params_memory` / `grads_memory`): the optimizer, clipping and checkpoints work on
@@ -54,6 +55,9 @@ public final class ParameterSet: @unchecked Sendable {
     public func value(_ name: String) -> UnsafeMutablePointer<Float> { values + entry(name).offset }
     /// The gradient of `name`.
     public func grad(_ name: String) -> UnsafeMutablePointer<Float> { grads + entry(name).offset }
+
+    /// The parameter `name` and its gradient, as the transformer engine binds them.
+    public func trainable(_ name: String) -> TrainableTensor { TrainableTensor(value: value(name), grad: grad(name)) }
 
     public func zeroGrads() { grads.update(repeating: 0, count: count) }
 

@@ -53,23 +53,24 @@ public enum CrossEntropyKernel {
         return loss / Double(N)
     }
 
-    /// `log sum_v exp(x_v / T)`.
+    /// `log sum_v exp(x_v / T)` (``Kernels/logSumExp(_:count:)``).
     @inline(__always)
     static func logSumExp(_ x: UnsafePointer<Float>, count V: Int, temperature T: Float) -> Float {
-        var maximum = -Float.infinity
-        for v in 0..<V { maximum = max(maximum, x[v] / T) }
-        var sum: Float = 0
-        for v in 0..<V { sum += Foundation.exp(x[v] / T - maximum) }
-        return maximum + Foundation.log(sum)
+        if T == 1 { return Kernels.logSumExp(x, count: V) }
+        let scaled = [Float](unsafeUninitializedCapacity: V) { buffer, initialized in
+            for v in 0..<V { buffer[v] = x[v] / T }
+            initialized = V
+        }
+        return Kernels.logSumExp(scaled, count: V)
     }
 
-    /// Log-softmax of each row of logits (N, V) at temperature T, into out (N, V).
+    /// Log-softmax of each row of logits (N, V) at temperature T, into out (N, V) (``Kernels/logSoftmax(_:count:)``).
     public static func logSoftmax(_ logits: UnsafePointer<Float>, rows N: Int, vocabulary V: Int, temperature T: Float = 1,
                                   into out: UnsafeMutablePointer<Float>) {
         for n in 0..<N {
-            let row = logits + n * V
-            let logZ = logSumExp(row, count: V, temperature: T)
-            for v in 0..<V { out[n * V + v] = row[v] / T - logZ }
+            let row = logits + n * V, o = out + n * V
+            for v in 0..<V { o[v] = row[v] / T }
+            Kernels.logSoftmax(o, count: V)
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import LMZooCore
+import LMZooTraining
 
 /// The `word_language_model` LSTM (embedding -> stacked LSTM -> linear decoder) as a trainable model,
 /// with PyTorch's parameter names (`encoder.weight`, `rnn.weight_ih_l0`, ..., `decoder.weight`,
-/// `decoder.bias`): what the LSTM plugin loads.
+/// `decoder.bias`): what the LSTM plugin loads. Its layers are ``LSTMCell``, the cell inference runs.
 public final class LSTMTrainable: TrainableLanguageModel {
     /// Sizes (CLI.md `config.json` of `lstm`).
     public struct Sizes: Sendable, Equatable {
@@ -26,7 +27,7 @@ public final class LSTMTrainable: TrainableLanguageModel {
     // The last forward pass.
     private var ids: [Int] = []           // (T, B) time-major
     private var embedded: [Float] = []    // (T, B, E)
-    private var layerActs: [LSTMLayerKernel.Activations] = []
+    private var layerActs: [LSTMCell.Activations] = []
     private var top: [Float] = []         // (B, T, H) batch-major
     private var shape = (batch: 0, steps: 0)
 
@@ -48,8 +49,8 @@ public final class LSTMTrainable: TrainableLanguageModel {
         }
     }
 
-    func shapeOf(layer k: Int) -> LSTMLayerKernel.Shape {
-        LSTMLayerKernel.Shape(steps: shape.steps, batch: shape.batch, inputs: k == 0 ? sizes.embedding : sizes.hidden, hidden: sizes.hidden)
+    func shapeOf(layer k: Int) -> LSTMCell.Shape {
+        LSTMCell.Shape(steps: shape.steps, batch: shape.batch, inputs: k == 0 ? sizes.embedding : sizes.hidden, hidden: sizes.hidden)
     }
 
     public func forward(inputs: [Int], batch B: Int, steps T: Int) -> [Float] {
@@ -66,10 +67,10 @@ public final class LSTMTrainable: TrainableLanguageModel {
         }
         layerActs = []
         for k in 0..<sizes.layers {
-            var acts = LSTMLayerKernel.Activations(steps: T, batch: B, hidden: H)
+            var acts = LSTMCell.Activations(steps: T, batch: B, hidden: H)
             let input: [Float] = k == 0 ? embedded : Array(layerActs[k - 1].hidden[(B * H)...])
             input.withUnsafeBufferPointer { x in
-                LSTMLayerKernel.forward(&acts, inp: x.baseAddress!, weightIH: parameters.value("rnn.weight_ih_l\(k)"),
+                LSTMCell.forward(&acts, inp: x.baseAddress!, weightIH: parameters.value("rnn.weight_ih_l\(k)"),
                                         weightHH: parameters.value("rnn.weight_hh_l\(k)"), biasIH: parameters.value("rnn.bias_ih_l\(k)"),
                                         biasHH: parameters.value("rnn.bias_hh_l\(k)"), shape: shapeOf(layer: k))
             }
@@ -112,7 +113,7 @@ public final class LSTMTrainable: TrainableLanguageModel {
             input.withUnsafeBufferPointer { x in
                 dout.withUnsafeBufferPointer { d in
                     dinp.withUnsafeMutableBufferPointer { dx in
-                        LSTMLayerKernel.backward(dinp: dx.baseAddress!, dweightIH: parameters.grad("rnn.weight_ih_l\(k)"),
+                        LSTMCell.backward(dinp: dx.baseAddress!, dweightIH: parameters.grad("rnn.weight_ih_l\(k)"),
                                                  dweightHH: parameters.grad("rnn.weight_hh_l\(k)"), dbiasIH: parameters.grad("rnn.bias_ih_l\(k)"),
                                                  dbiasHH: parameters.grad("rnn.bias_hh_l\(k)"), dout: d.baseAddress!, acts: layerActs[k],
                                                  inp: x.baseAddress!, weightIH: parameters.value("rnn.weight_ih_l\(k)"),

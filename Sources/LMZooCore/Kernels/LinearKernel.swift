@@ -6,7 +6,9 @@ public enum WeightLayout: Sendable {
     case inOut
 }
 
-/// A fully connected layer `out = inp W + b` (llm.c `matmul_forward` / `matmul_backward`).
+/// A fully connected layer `out = inp W + b` over f32 parameters with gradients (llm.c `matmul_forward` /
+/// `matmul_backward`): training's form of ``Linear`` (which keeps inference weights in their stored
+/// precision, f16/bf16/Q8_0 included, and has no backward). Both multiply through `cblas_sgemm`.
 public enum LinearKernel {
     /// inp (N, C), weight (OC, C) or (C, OC) by `layout`, bias (OC) or nil -> out (N, OC).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,

@@ -1,10 +1,10 @@
 import COpenBLAS
 
-/// Row-major `C = alpha * op(A) op(B) + beta * C` through `cblas_sgemm`, the one matrix product every
-/// kernel of the training engine uses. `op(A)` is `(m, k)`, `op(B)` is `(k, n)`, `C` is `(m, n)`.
-enum GEMM {
+/// Row-major `C = alpha * op(A) op(B) + beta * C` through `cblas_sgemm`, the matrix product of the
+/// training kernels (``LinearKernel``, ``AttentionKernel``'s backward, the LSTM's). `op(A)` is `(m, k)`, `op(B)` is `(k, n)`, `C` is `(m, n)`.
+public enum GEMM {
     @inline(__always)
-    static func multiply(_ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int,
+    public static func multiply(_ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int,
                          _ b: UnsafePointer<Float>, transposeB: Bool = false, ldb: Int,
                          into c: UnsafeMutablePointer<Float>, ldc: Int,
                          m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0) {
