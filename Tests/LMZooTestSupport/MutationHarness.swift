@@ -12,9 +12,11 @@ public enum MutationHarness {
     public static let maxCaseSeconds = 1.0
 
     /// Writes each mutated copy of `fixture` (a path under Tests/Fixtures) as `fileName` in a scratch
-    /// directory holding copies of `companions`, and calls `read` on it.
+    /// directory holding copies of `companions`, and calls `read` on it. `afterEach` runs after each
+    /// case's read; a message it returns makes the case a failure.
     public static func run(name: String, fixture: String, fileName: String, cases: Int,
                            lengthFields: ([UInt8]) -> [LengthField] = { _ in [] }, companions: [String] = [], frontBytes: Int? = nil,
+                           afterEach: () -> String? = { nil },
                            read: (String) throws -> Void) throws -> (failures: [String], accepted: Int) {
         CrashReporter.install()
         let scratch = try Fixtures.scratchDirectory("mutation")
@@ -42,6 +44,7 @@ public enum MutationHarness {
                 if String(describing: error).isEmpty { failures.append("\(label): empty error message") }
             }
             let seconds = Date().timeIntervalSince(started)
+            if let problem = afterEach() { failures.append("\(label): \(problem)") }
             if seconds > maxCaseSeconds { failures.append("\(label): took \(String(format: "%.2f", seconds)) s") }
         }
         CrashReporter.current("(between mutation cases)")

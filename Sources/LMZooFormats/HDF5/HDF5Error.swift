@@ -38,6 +38,11 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case compressionBomb(dataset: String, declared: Int, stored: Int)
     /// A contiguous dataset's bytes do not lie inside the file.
     case dataOutsideFile(dataset: String, offset: UInt64, bytes: Int, fileSize: Int)
+    /// An object's header (its prefix and first chunk, as the header declares them) reaches past the
+    /// file's end of allocation (libhdf5's EOA): a corrupt header or superblock. Refused before
+    /// libhdf5 loads it, because libhdf5 1.10 leaks the half-loaded header when it fails this check itself.
+    /// `bytes` is 0 when the header starts at or past the end of allocation.
+    case objectHeaderOutsideFile(object: String, address: UInt64, bytes: Int, endOfAllocation: UInt64)
     /// A contiguous dataset stores a different number of bytes than its shape and type need.
     case storageSizeMismatch(dataset: String, expected: Int, stored: Int)
     /// More groups, datasets or attributes than ``HDF5Limits/maxObjects``, or an oversized attribute.
@@ -76,6 +81,7 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case .datasetTooLarge: "dataset size limit"
         case .compressionBomb: "compression ratio limit"
         case .dataOutsideFile: "data inside the file"
+        case .objectHeaderOutsideFile: "object headers inside the file"
         case .storageSizeMismatch: "stored size equals shape x type size"
         case .tooManyObjects: "object count limit"
         case .badAttribute: "layout attributes"
@@ -105,6 +111,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
             detail = "dataset '\(dataset)' declares \(declared) bytes but stores only \(stored)"
         case let .dataOutsideFile(dataset, offset, bytes, size):
             detail = "dataset '\(dataset)' spans bytes \(offset)..<\(offset + UInt64(bytes)) of a \(size)-byte file (truncated?)"
+        case let .objectHeaderOutsideFile(object, address, bytes, end):
+            let span = bytes == 0 ? "starts at address \(address)" : "spans addresses \(address)..<\(address + UInt64(bytes))"
+            detail = "the header of '\(object)' \(span), past the file's end of allocation \(end) (corrupt header or superblock)"
         case let .storageSizeMismatch(dataset, expected, stored):
             detail = "dataset '\(dataset)' stores \(stored) bytes but its shape and type need \(expected)"
         case let .tooManyObjects(limit): detail = "more than \(limit) objects or attribute values"

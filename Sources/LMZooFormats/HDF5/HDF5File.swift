@@ -20,6 +20,11 @@ final class HDF5File {
     let backingOffset: Int
     let size: Int
     let limits: HDF5Limits
+    /// The file's end of allocation (libhdf5's EOA; addresses are relative to ``baseAddress``); nil
+    /// when neither libhdf5 nor the superblock tells it (object headers are then left to libhdf5).
+    let endOfAllocation: haddr_t?
+    /// Where address 0 lies in the file's bytes (the user block's size; 0 in most files).
+    let baseAddress: haddr_t
     /// Links, datasets and attribute values visited so far (checked against the limit).
     private var visited = 0
     /// Tensors already read, by object address: two links to one dataset share one tensor.
@@ -54,6 +59,20 @@ final class HDF5File {
         self.limits = limits
         linkAccess = try HDF5Handle.plist(H5Pcreate(lmzoo_H5P_LINK_ACCESS()), or: { .library("H5Pcreate", $0) })
         guard lmzoo_refuse_external_links(linkAccess.id) >= 0 else { throw .library("H5Pset_elink_cb", HDF5.lastErrorMessage()) }
+        let fcpl = try HDF5Handle.plist(H5Fget_create_plist(file.id), or: { .library("H5Fget_create_plist", $0) })
+        var userBlock: hsize_t = 0
+        guard H5Pget_userblock(fcpl.id, &userBlock) >= 0 else { throw .library("H5Pget_userblock", HDF5.lastErrorMessage()) }
+        baseAddress = haddr_t(clamping: userBlock)
+        var eoa: haddr_t = 0
+        if H5Fget_eoa(file.id, &eoa) >= 0 {
+            endOfAllocation = eoa
+        } else if userBlock < UInt64(size) {
+            // In-memory images (the core driver): from the superblock, as libhdf5 computed it.
+            let superblock = UnsafeRawBufferPointer(rebasing: backing.bytes[(offset + Int(userBlock)) ..< (offset + min(size, Int(userBlock) + 64))])
+            endOfAllocation = HDF5ObjectHeader.endOfAllocation(superblock: superblock, superblockAddress: userBlock).map { haddr_t($0) }
+        } else {
+            endOfAllocation = nil
+        }
     }
 
     /// The root group.
@@ -99,10 +118,15 @@ final class HDF5File {
         }
         switch info.type {
         case H5L_TYPE_HARD:
-            break
+            try checkHeaderInsideFile(at: info.u.address, object: path)
         case H5L_TYPE_SOFT:
             let target = String(decoding: try linkValue(name, in: group, size: info.u.val_size, path: path).prefix { $0 != 0 }, as: UTF8.self)
             guard H5Oexists_by_name(group.id, name, linkAccess.id) > 0 else { throw .unresolvedSoftLink(link: path, target: target) }
+            // The object the soft link reaches, when its last step is a hard link (checked like one).
+            var targetInfo = H5L_info_t()
+            if H5Lget_info(group.id, target, &targetInfo, linkAccess.id) >= 0, targetInfo.type == H5L_TYPE_HARD {
+                try checkHeaderInsideFile(at: targetInfo.u.address, object: path)
+            }
         case H5L_TYPE_EXTERNAL:
             // The names point into the value's bytes: copy them out while those are alive (a
             // trailing NUL beyond the value's size stops a name the file left unterminated).
@@ -123,6 +147,24 @@ final class HDF5File {
         case H5I_GROUP: return .group(object)
         case H5I_DATASET: return .dataset(object)
         default: return .other
+        }
+    }
+
+    /// Refuses an object whose header, as its prefix declares it, reaches past the end of allocation,
+    /// before libhdf5 loads it (libhdf5 1.10 leaks the header when it finds that itself: see
+    /// ``HDF5ObjectHeader``). A prefix lmzoo cannot read from the file's bytes is left to libhdf5.
+    private func checkHeaderInsideFile(at address: haddr_t, object: String) throws(HDF5Error) {
+        guard let endOfAllocation else { return }
+        guard address < endOfAllocation else {
+            throw .objectHeaderOutsideFile(object: object, address: UInt64(address), bytes: 0, endOfAllocation: UInt64(endOfAllocation))
+        }
+        let (start, overflow) = baseAddress.addingReportingOverflow(address)
+        guard !overflow, start < UInt(size) else { return }
+        let available = min(HDF5ObjectHeader.maxPrefixBytes, size - Int(start))
+        let first = backingOffset + Int(start)
+        guard let length = HDF5ObjectHeader.loadSize(UnsafeRawBufferPointer(rebasing: backing.bytes[first ..< first + available])) else { return }
+        guard UInt64(length) <= endOfAllocation - address else {
+            throw .objectHeaderOutsideFile(object: object, address: UInt64(address), bytes: length, endOfAllocation: UInt64(endOfAllocation))
         }
     }
 

@@ -56,6 +56,17 @@ public enum HDF5 {
         return text.isEmpty ? "unknown HDF5 error" : text
     }
 
+    /// Object headers libhdf5 holds in memory right now (read from its free-list bookkeeping); nil
+    /// where this libhdf5 does not export that list. Every read and write closes all it opened
+    /// before it releases the lock, so under ``withLock(_:)`` this only grows when libhdf5 leaks a
+    /// header (the leak that makes `H5close` print "infinite loop closing library"). For tests.
+    static var liveObjectHeaders: Int? {
+        withLock {
+            let count = lmzoo_h5_live_object_headers()
+            return count < 0 ? nil : count
+        }
+    }
+
     /// `hid_t(H5P_DEFAULT)`.
     static var defaultPlist: hid_t { hid_t(H5P_DEFAULT) }
 
