@@ -8,6 +8,9 @@ import Testing
 /// Tests/Fixtures/make_lstm_fixtures.py): every next-token log-distribution within 1e-5, the Keras ->
 /// torch -> Keras round trip within 1e-6, the incremental state, and the loader's errors.
 @Suite struct LSTMTests {
+    /// Layout conversion asks the registry for the LSTM's names: registered before any test of the suite runs.
+    init() { LMZoo.registerBuiltins() }
+
     static let expected: JSONValue = try! JSONFile.read(path: Fixtures.path("lstm/expected.json"))
     static let tolerance: Float = 1e-5
 
