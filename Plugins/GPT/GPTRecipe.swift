@@ -38,7 +38,7 @@ public enum GPTRecipe {
             ("parameters", .int(model.parameters.count)), ("tokens", .int(ids.count)), ("steps", .int(trainer.completedSteps)),
             ("batch_size", .int(options.batchSize)), ("learning_rate", .double(Double(options.learningRate))),
             ("seed", .int(Int(truncatingIfNeeded: options.seed))), ("final_loss", .double(loss)), ("train_seconds", .double(seconds)),
-            ("tokens_per_s", .double(Double(options.batchSize * options.context * max(trainer.losses.count, 1)) / max(seconds, 1e-9))),
+            ("tokens_per_s", .double(options.tokensPerSecond(updates: trainer.losses.count, seconds: seconds))),
         ])
         try ModelCard.write(directory: request.out, architecture: "gpt2", tokenizer: "byte-level BPE (learnt from the corpus)", summary: "GPT-2 trained by lmzoo train",
                             command: request.options["command"], corpus: corpus, fields: fields)

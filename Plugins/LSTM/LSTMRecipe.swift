@@ -37,7 +37,7 @@ public enum LSTMRecipe {
             ("context", .int(options.context)), ("learning_rate", .double(Double(options.learningRate))),
             ("seed", .int(Int(truncatingIfNeeded: options.seed))), ("final_loss", .double(loss)),
             ("train_seconds", .double(seconds)),
-            ("tokens_per_s", .double(Double(options.batchSize * options.context * max(trainer.losses.count, 1)) / max(seconds, 1e-9))),
+            ("tokens_per_s", .double(options.tokensPerSecond(updates: trainer.losses.count, seconds: seconds))),
         ])
         try ModelCard.write(directory: request.out, architecture: "lstm", tokenizer: "characters", summary: "character-level LSTM trained by lmzoo train",
                             command: request.options["command"], corpus: corpus, fields: fields)

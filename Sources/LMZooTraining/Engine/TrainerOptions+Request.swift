@@ -26,6 +26,12 @@ extension TrainerOptions {
         return options
     }
 
+    /// Training throughput for `lmzoo train`'s `tokens_per_s`: `batchSize x context` tokens per update,
+    /// over the updates run (at least one), per second of training.
+    public func tokensPerSecond(updates: Int, seconds: Double) -> Double {
+        Double(batchSize * context * max(updates, 1)) / max(seconds, 1e-9)
+    }
+
     /// Runs `model` under these options, first restoring `checkpointPath` when the request has
     /// `resume`. Returns the trainer and the mean loss of the last (up to) 10 updates.
     public static func runOrResume(model: any TrainableLanguageModel, options: TrainerOptions, request: TrainingRequest,
